@@ -1,0 +1,149 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let nio: Package.Dependency = .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2")
+
+let package = Package(
+    name: "switchboard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .library(name: "SwitchboardJSON", targets: ["SwitchboardJSON"]),
+        .library(name: "EngineIO", targets: ["EngineIO"]),
+        .library(name: "SocketIO", targets: ["SocketIO"]),
+        .library(name: "SwitchboardWebSocket", targets: ["SwitchboardWebSocket"]),
+        .library(name: "SwitchboardTransport", targets: ["SwitchboardTransport"]),
+    ],
+    dependencies: [
+        nio,
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: Pure protocol modules (no sockets)
+
+        /// Ordered JSON values with binary leaves, a strict parser and a compact serializer.
+        .target(
+            name: "SwitchboardJSON",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        /// Engine.IO v4: packets, polling payloads, handshake rules, the session state machine.
+        .target(
+            name: "EngineIO",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        /// Socket.IO v5: packet codec with binary attachments, namespaces, rooms, adapters, the server API.
+        .target(
+            name: "SocketIO",
+            dependencies: [
+                "EngineIO",
+                "SwitchboardJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        /// RFC 6455 message layer over NIOWebSocket frames: reassembly, UTF-8 and close-code rules,
+        /// permessage-deflate (RFC 7692).
+        .target(
+            name: "SwitchboardWebSocket",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+
+        // MARK: I/O layers
+
+        /// The HTTP/WebSocket server on SwiftNIO channel handlers: Engine.IO transports, routes.
+        .target(
+            name: "SwitchboardTransport",
+            dependencies: [
+                "EngineIO",
+                "SwitchboardWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+
+        // MARK: Applications
+
+        /// `switchboard conformance`: the reference behaviour the official protocol suites expect.
+        .target(
+            name: "SwitchboardConformance",
+            dependencies: [
+                "SocketIO", "SwitchboardTransport", "SwitchboardWebSocket", "SwitchboardJSON",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The chat server built on the Socket.IO server.
+        .target(
+            name: "SwitchboardChat",
+            dependencies: [
+                "SocketIO", "SwitchboardTransport", "SwitchboardJSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Public")]
+        ),
+        /// The `switchboard` command: a thin shell over the libraries.
+        .executableTarget(
+            name: "switchboard",
+            dependencies: [
+                "SwitchboardChat", "SwitchboardConformance", "SwitchboardTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Tests (no network; integration tests run from scripts/test)
+
+        .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
+        .testTarget(
+            name: "EngineIOTests",
+            dependencies: ["EngineIO", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "SocketIOTests",
+            dependencies: [
+                "SocketIO", "EngineIO", "SwitchboardJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SwitchboardWebSocketTests",
+            dependencies: [
+                "SwitchboardWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SwitchboardTransportTests",
+            dependencies: [
+                "SwitchboardTransport", "EngineIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+    ]
+)
