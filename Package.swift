@@ -61,7 +61,35 @@ let package = Package(
             ]
         ),
 
+        /// RESP2/RESP3 codec and the Redis connection state machine (pure).
+        .target(
+            name: "RESP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+
         // MARK: I/O layers
+
+        /// A Redis client on SwiftNIO: connections, pipelining, pool, pub/sub.
+        .target(
+            name: "SwitchboardRedis",
+            dependencies: [
+                "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        /// The dependency-free browser client (`/socket.io/socket.io.js`), as a resource with its ETag.
+        .target(
+            name: "SwitchboardBrowserClient",
+            resources: [.copy("Resources")]
+        ),
 
         /// The HTTP/WebSocket server on SwiftNIO channel handlers: Engine.IO transports, routes.
         .target(
@@ -87,6 +115,7 @@ let package = Package(
             name: "SwitchboardConformance",
             dependencies: [
                 "SocketIO", "SwitchboardTransport", "SwitchboardWebSocket", "SwitchboardJSON",
+                "SwitchboardBrowserClient",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -94,7 +123,7 @@ let package = Package(
         .target(
             name: "SwitchboardChat",
             dependencies: [
-                "SocketIO", "SwitchboardTransport", "SwitchboardJSON",
+                "SocketIO", "SwitchboardTransport", "SwitchboardJSON", "SwitchboardBrowserClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -113,6 +142,19 @@ let package = Package(
 
         // MARK: Tests (no network; integration tests run from scripts/test)
 
+        .testTarget(
+            name: "RESPTests",
+            dependencies: ["RESP", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        /// Talks to a real redis-server that the test starts itself (installed by scripts/test).
+        .testTarget(
+            name: "RedisIntegrationTests",
+            dependencies: [
+                "SwitchboardRedis", "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
         .testTarget(
             name: "EngineIOTests",
