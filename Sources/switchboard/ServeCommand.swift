@@ -1,0 +1,34 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import SwitchboardChat
+
+/// `switchboard serve`: the chat server on its embedded defaults.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the chat server (default command)."
+    )
+
+    @Option(name: .long, help: "Address to listen on (env SWITCHBOARD_HOST, default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "TCP port to listen on (env SWITCHBOARD_PORT, default 3000).")
+    var port: Int?
+
+    @Option(name: .long, help: "Directory for the server's data (env SWITCHBOARD_DATA_DIR, default ./.data).")
+    var dataDir: String?
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = try logging.bootstrap(label: "switchboard")
+        let configuration = ChatServerConfiguration(
+            host: host ?? EnvironmentDefault.string("HOST") ?? "127.0.0.1",
+            port: try port ?? EnvironmentDefault.int("PORT") ?? 3000,
+            dataDirectory: dataDir ?? EnvironmentDefault.string("DATA_DIR") ?? ".data"
+        )
+        let server = try ChatServer(configuration: configuration, logger: logger)
+        try await ServiceGroup.runUntilSignal(server, logger: logger)
+    }
+}
