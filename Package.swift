@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // MARK: Pure protocol modules (no sockets)
@@ -129,11 +130,24 @@ let package = Package(
             ],
             resources: [.copy("Public")]
         ),
+        /// `switchboard bench`: the load generator (WebSocket Socket.IO clients on SwiftNIO) and its reports.
+        .target(
+            name: "SwitchboardBench",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         /// The `switchboard` command: a thin shell over the libraries.
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "SwitchboardChat", "SwitchboardConformance", "SwitchboardTransport",
+                "SwitchboardChat", "SwitchboardConformance", "SwitchboardTransport", "SwitchboardBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,6 +169,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "SwitchboardBenchTests", dependencies: ["SwitchboardBench"]),
         .testTarget(name: "SwitchboardChatTests", dependencies: ["SwitchboardChat"]),
         .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
         .testTarget(
