@@ -335,6 +335,17 @@ public struct EngineSessionStateMachine: Sendable {
         }
     }
 
+    /// Ends the session now whatever its phase (server shutdown after the grace period): a parked poll gets
+    /// the close packet, WebSockets are closed.
+    public mutating func terminate(reason: EngineCloseReason) -> [EngineSessionAction] {
+        guard phase != .closed else { return [] }
+        if case .closing(let closingReason) = phase {
+            phase = .closed
+            return [.sessionClosed(closingReason)]
+        }
+        return close(reason: reason)
+    }
+
     // MARK: Timers
 
     /// The timer set for ``nextDeadline`` fired (or any time later).
