@@ -127,10 +127,10 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     private func failConnection(code: UInt16) {
         fragments = nil
+        sendCloseAndShutdown(code: code)
         if let connection, let session = connection.session {
             session.webSocketReceived(connection, .failure(EngineDecodingError(.unknownPacketType)))
         }
-        sendCloseAndShutdown(code: code)
     }
 
     private func sendCloseAndShutdown(code: UInt16?) {

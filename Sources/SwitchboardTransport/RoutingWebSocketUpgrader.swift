@@ -15,7 +15,7 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
     let router: HTTPRouter
 
     var supportedProtocol: String { "websocket" }
-    var requiredUpgradeHeaders: [String] { ["sec-websocket-key", "sec-websocket-version"] }
+    var requiredUpgradeHeaders: [String] { [] }
 
     func buildUpgradeResponse(
         channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders
