@@ -295,9 +295,9 @@ struct JSONReader {
     }
 
     mutating func readHex4(escapeStart: Int) throws(JSONParseError) -> UInt16 {
-        guard index + 4 <= bytes.count else { throw JSONParseError(code: .unexpectedEnd, offset: bytes.count) }
         var value: UInt16 = 0
         for _ in 0..<4 {
+            guard index < bytes.count else { throw JSONParseError(code: .unexpectedEnd, offset: index) }
             let byte = bytes[index]
             let digit: UInt8
             switch byte {
