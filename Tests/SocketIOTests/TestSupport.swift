@@ -144,3 +144,11 @@ struct Harness {
         return (connection, sid)
     }
 }
+
+/// Collects values from `@Sendable` callbacks.
+final class Recorder<Value: Sendable>: Sendable {
+    private let box = NIOLockedValueBox([Value]())
+    func record(_ value: Value) { box.withLockedValue { $0.append(value) } }
+    var values: [Value] { box.withLockedValue { $0 } }
+    var last: Value? { values.last }
+}
