@@ -133,12 +133,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
             promise?.succeed(())
             return
         }
-        var payload = context.channel.allocator.buffer(capacity: 2 + request.reason.utf8.count)
-        payload.writeInteger(request.code)
-        payload.writeString(request.reason)
-        if payload.readableBytes > 125 {
-            payload.moveWriterIndex(to: 125)  // may cut a code point; callers keep reasons short
-        }
+        let payload = Self.closePayload(code: request.code, reason: request.reason, allocator: context.channel.allocator)
         let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
         context.writeAndFlush(Self.wrapOutboundOut(close), promise: promise)
         let loopBound = context.loopBound
@@ -147,6 +142,26 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         ) {
             loopBound.value.close(promise: nil)
         }
+    }
+
+    /// A close frame payload: the code, then as much of `reason` as fits in 125 bytes, cut at a
+    /// code point boundary.
+    static func closePayload(code: UInt16, reason: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var reasonBytes = Array(reason.utf8.prefix(123))
+        if reason.utf8.count > 123 {
+            // If the cut split the last code point, drop what is left of it.
+            var leadIndex = reasonBytes.count - 1
+            while leadIndex > 0, reasonBytes[leadIndex] & 0xC0 == 0x80 { leadIndex -= 1 }
+            let lead = reasonBytes[leadIndex]
+            let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+            if reasonBytes.count - leadIndex < length {
+                reasonBytes.removeSubrange(leadIndex...)
+            }
+        }
+        var payload = allocator.buffer(capacity: 2 + reasonBytes.count)
+        payload.writeInteger(code)
+        payload.writeBytes(reasonBytes)
+        return payload
     }
 
     /// Sends a close frame with `payload`, then closes the connection once it is written.

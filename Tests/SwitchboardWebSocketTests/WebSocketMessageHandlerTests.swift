@@ -234,3 +234,21 @@ final class FlushCounter: ChannelOutboundHandler {
         #expect(try outboundBytes(channel) == [UInt8](hex: "c1 07 f2 48 cd c9 c9 07 00"))
     }
 }
+
+@Suite struct WebSocketClosePayloadTests {
+    @Test func keepsAShortReasonWhole() {
+        let payload = WebSocketMessageHandler.closePayload(code: 1000, reason: "bye", allocator: .init())
+        #expect(Array(payload.readableBytesView) == closePayload(1000, Array("bye".utf8)))
+    }
+
+    @Test func cutsALongReasonAtACodePointBoundaryWithin125Bytes() {
+        for prefixLength in 0..<4 {
+            let reason = String(repeating: "a", count: prefixLength) + String(repeating: "€", count: 60)
+            let payload = WebSocketMessageHandler.closePayload(code: 1001, reason: reason, allocator: .init())
+            #expect(payload.readableBytes <= 125)
+            #expect(payload.readableBytes >= 123)
+            let reasonBytes = Array(payload.readableBytesView.dropFirst(2))
+            #expect(String(validating: reasonBytes, as: UTF8.self) != nil, "prefix \(prefixLength)")
+        }
+    }
+}
