@@ -13,7 +13,7 @@ struct WebSocketHandshakeTests {
 
     @Test("Accept value matches the RFC 6455 §1.3 example")
     func rfcAccept() {
-        #expect(WebSocketHandshake.expectedAccept(forKey: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kxGzzo+xOo0YWk=")
+        #expect(WebSocketHandshake.expectedAccept(forKey: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
     }
 
     @Test("The request asks for the Socket.IO WebSocket transport with a base64 key")
