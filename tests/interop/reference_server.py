@@ -8,7 +8,9 @@ It implements the same contract as `switchboard conformance` (see shared CONFORM
 * `/custom`  emits `auth` on connect;
 * `/guarded` refuses unless auth == {"token": "secret"} (CONNECT_ERROR with message and data),
              then behaves like `/custom` and also supports `message-with-ack`;
-* any other namespace is refused with `{"message": "Invalid namespace"}`.
+* any other namespace is refused with `{"message": "Invalid namespace"}`;
+* `/engine.io/` is a raw Engine.IO echo (every message goes back with its type);
+* `/echo`    is a plain WebSocket echo (text and binary).
 
 With `--chat` it also serves the chat event contract (register, sendMessage, typing, chatHistory)
 and the chat page from Sources/SwitchboardChat/Public, for the UI tests.
@@ -24,6 +26,7 @@ import pathlib
 import time
 import types
 
+import engineio
 import engineio.async_server
 import engineio.packet
 import socketio
@@ -162,10 +165,40 @@ def install_chat(sio, history):
         names.pop(sid, None)
 
 
+def create_engine_echo():
+    eio = engineio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins="*",
+        cors_credentials=True,
+        ping_interval=PING_INTERVAL_MS / 1000,
+        ping_timeout=PING_TIMEOUT_MS / 1000,
+        max_http_buffer_size=MAX_PAYLOAD,
+    )
+
+    @eio.on("message")
+    async def echo(sid, data):
+        await eio.send(sid, data)
+
+    return eio
+
+
+async def websocket_echo(request):
+    ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
+    await ws.prepare(request)
+    async for message in ws:
+        if message.type == web.WSMsgType.TEXT:
+            await ws.send_str(message.data)
+        elif message.type == web.WSMsgType.BINARY:
+            await ws.send_bytes(message.data)
+    return ws
+
+
 def create_app(chat=False):
     sio = create_server(chat)
     app = web.Application()
     sio.attach(app)
+    create_engine_echo().attach(app, engineio_path="engine.io")
+    app.router.add_get("/echo", websocket_echo)
     client = ROOT / "Sources/SwitchboardBrowserClient/Resources/socket.io.js"
     public = ROOT / "Sources/SwitchboardChat/Public"
 
