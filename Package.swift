@@ -89,6 +89,11 @@ let package = Package(
         /// The dependency-free browser client (`/socket.io/socket.io.js`), as a resource with its ETag.
         .target(
             name: "SwitchboardBrowserClient",
+            dependencies: [
+                "SwitchboardTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             resources: [.copy("Resources")]
         ),
 
