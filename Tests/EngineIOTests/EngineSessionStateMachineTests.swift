@@ -333,3 +333,48 @@ import Testing
         #expect(machine.webSocketOpened(now: 1) == [.rejectWebSocket])
     }
 }
+
+@Suite struct EngineSessionPollBatchingTests {
+    let timing = EngineSessionStateMachine.Timing(pingInterval: 300, pingTimeout: 200, upgradeTimeout: 1_000, maxPacketsPerPoll: 3)
+
+    func messages(_ count: Int) -> [OutboundEngineMessage] {
+        (0..<count).map { OutboundEngineMessage(text: ByteBuffer(string: "m\($0)")) }
+    }
+
+    func packets(_ range: Range<Int>) -> [EngineOutboundPacket] {
+        range.map { .message(OutboundEngineMessage(text: ByteBuffer(string: "m\($0)"))) }
+    }
+
+    @Test func pollResponsesCarryAtMostTheLimitAndTheRestWaitInOrder() {
+        var machine = EngineSessionStateMachine(transport: .polling, timing: timing, now: 0)
+        _ = machine.send(messages(7))
+        #expect(machine.pollRequestReceived(now: 1) == [.answerPoll(packets(0..<3))])
+        #expect(machine.pollRequestReceived(now: 2) == [.answerPoll(packets(3..<6))])
+        #expect(machine.pollRequestReceived(now: 3) == [.answerPoll(packets(6..<7))])
+        #expect(machine.pollRequestReceived(now: 4) == [.parkPoll])
+    }
+
+    @Test func parkedPollAnsweredBySendIsLimitedToo() {
+        var machine = EngineSessionStateMachine(transport: .polling, timing: timing, now: 0)
+        _ = machine.pollRequestReceived(now: 1)
+        #expect(machine.send(messages(5)) == .answerParkedPoll(packets(0..<3)))
+        #expect(machine.queue.count == 2)
+    }
+
+    @Test func upgradeFlushesTheWholeQueueOverTheWebSocket() {
+        var machine = EngineSessionStateMachine(transport: .polling, timing: timing, now: 0)
+        _ = machine.webSocketOpened(now: 1)
+        _ = machine.probePacketReceived(.ping(ByteBuffer(string: "probe")))
+        _ = machine.send(messages(5))
+        #expect(machine.probePacketReceived(.upgrade) == [.promoteProbeWebSocket, .writeWebSocket(packets(0..<5))])
+    }
+
+    @Test func serverCloseWithALongQueueDeliversEverythingBeforeTheClosePacket() {
+        var machine = EngineSessionStateMachine(transport: .polling, timing: timing, now: 0)
+        _ = machine.send(messages(5))
+        #expect(machine.close(reason: .forcedClose, now: 1) == [])
+        #expect(machine.pollRequestReceived(now: 2) == [.answerPoll(packets(0..<3))])
+        #expect(!machine.isClosed)
+        #expect(machine.pollRequestReceived(now: 3) == [.answerPoll(packets(3..<5) + [.close]), .sessionClosed(.forcedClose)])
+    }
+}
