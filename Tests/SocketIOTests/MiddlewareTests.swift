@@ -91,3 +91,28 @@ import Testing
         #expect(harness.server.mainNamespace.sockets.isEmpty)
     }
 }
+
+@Suite struct MiddlewareRoomTests {
+    @Test func roomsJoinedByARefusingMiddlewareAreLeft() {
+        let harness = Harness()
+        let ids = Recorder<String>()
+        harness.server.use { socket, next in
+            socket.join("vip")
+            ids.record(socket.id)
+            next(SocketIOMiddlewareError(message: "no"))
+        }
+        harness.open().receive("0")
+        #expect(ids.values.count == 1)
+        #expect(harness.server.to("vip").socketIDs.isEmpty)
+    }
+
+    @Test func roomsJoinedByAnAcceptingMiddlewareAreKept() throws {
+        let harness = Harness()
+        harness.server.use { socket, next in
+            socket.join("vip")
+            next(nil)
+        }
+        let (_, sid) = harness.connectMain()
+        #expect(harness.server.to("vip").socketIDs == [sid])
+    }
+}

@@ -191,6 +191,14 @@ import Testing
         #expect(socket.data["user"] == "ann")
     }
 
+    @Test func typedContextIsStoredOnTheSocket() throws {
+        struct User: Sendable, Equatable { var name: String }
+        let (_, socket) = try connectedSocket()
+        #expect(socket.context(as: User.self) == nil)
+        socket.context = User(name: "ann")
+        #expect(socket.context(as: User.self) == User(name: "ann"))
+    }
+
     @Test func duplicateConnectToTheSameNamespaceIsIgnored() throws {
         let (connection, socket) = try connectedSocket()
         connection.receive("0")

@@ -95,8 +95,12 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
         )
         namespace.runMiddlewares(for: socket) { [self] error in
             connecting.remove(name)
-            guard !isClosed else { return }
+            guard !isClosed, !isClosing else {
+                namespace.adapter.delAll(socket.id)
+                return
+            }
             if let error {
+                namespace.adapter.delAll(socket.id)  // rooms a middleware may have joined
                 send(SocketIOPacket(type: .connectError, namespace: name, data: error.payload))
                 return
             }
