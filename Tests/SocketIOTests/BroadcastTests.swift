@@ -180,14 +180,19 @@ import Testing
         Issue.record("condition never held")
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func emitWithAckReturnsTheClientArguments() async throws {
-        let loop = NIOAsyncTestingEventLoop()
+    /// A socket connected to `/` on a thread-safe testing loop, with the CONNECT reply already taken.
+    func connectedSocket(on loop: NIOAsyncTestingEventLoop) async throws -> (FakeEngineConnection, SocketIOSocket) {
         let server = SocketIOServer()
         let connection = FakeEngineConnection(eventLoop: loop)
         try await loop.submit { server.engineServer(didAccept: connection); connection.receive("0") }.get()
         _ = connection.takeSent()
-        let socket = try #require(server.mainNamespace.sockets.first)
+        return (connection, try #require(server.mainNamespace.sockets.first))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func emitWithAckReturnsTheClientArguments() async throws {
+        let loop = NIOAsyncTestingEventLoop()
+        let (connection, socket) = try await connectedSocket(on: loop)
         async let answer = socket.timeout(.seconds(10)).emitWithAck("ping", 1)
         try await waitUntil(loop) { !connection.rawSent.isEmpty }
         #expect(connection.takeSent() == [.text(#"20["ping",1]"#)])
@@ -199,15 +204,12 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func emitWithAckThrowsOnTimeout() async throws {
         let loop = NIOAsyncTestingEventLoop()
-        let server = SocketIOServer()
-        let connection = FakeEngineConnection(eventLoop: loop)
-        try await loop.submit { server.engineServer(didAccept: connection); connection.receive("0") }.get()
-        let socket = try #require(server.mainNamespace.sockets.first)
+        let (connection, socket) = try await connectedSocket(on: loop)
         let answer = Task { () async -> Result<[JSONValue], SocketIOAckError> in
             do throws(SocketIOAckError) { return .success(try await socket.timeout(.milliseconds(100)).emitWithAck("ping")) }
             catch { return .failure(error) }
         }
-        try await waitUntil(loop) { connection.rawSent.count >= 2 }
+        try await waitUntil(loop) { !connection.rawSent.isEmpty }
         await loop.advanceTime(by: .milliseconds(100))
         #expect(await answer.value == .failure(SocketIOAckError(code: .timeout)))
         try await loop.shutdownGracefully()
