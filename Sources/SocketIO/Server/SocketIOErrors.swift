@@ -28,6 +28,7 @@ public struct SocketIOAckError: Error, Hashable, Sendable, CustomStringConvertib
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Base: Hashable, Sendable { case timeout, disconnected }
         let base: Base
+        /// The code's name.
         public var description: String { "\(base)" }
         /// The client did not acknowledge within the timeout.
         public static let timeout = Code(base: .timeout)
@@ -41,5 +42,6 @@ public struct SocketIOAckError: Error, Hashable, Sendable, CustomStringConvertib
     /// Creates an error.
     public init(code: Code) { self.code = code }
 
+    /// A readable form of the error.
     public var description: String { "SocketIOAckError(\(code))" }
 }
