@@ -63,6 +63,16 @@ import Testing
         #expect(results.values == [.success(["a2"]), .success(["a1", 2])])
     }
 
+    @Test func reservedEventNamesAreNeverSent() throws {
+        let (connection, socket) = try connectedSocket()
+        let results = Recorder<Result<[JSONValue], SocketIOAckError>>()
+        socket.emit("disconnect")
+        socket.emit("connect") { results.record($0) }
+        harness.server.emit("disconnecting")
+        #expect(connection.takeSent().isEmpty)
+        #expect(results.values == [.failure(SocketIOAckError(code: .reservedEventName))])
+    }
+
     @Test func unknownAckIDIsIgnored() throws {
         let (connection, _) = try connectedSocket()
         connection.receive("399[1]")

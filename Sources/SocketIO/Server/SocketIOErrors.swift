@@ -26,7 +26,7 @@ public struct SocketIOMiddlewareError: Error, Hashable, Sendable {
 public struct SocketIOAckError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kind of failure; new codes may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Base: Hashable, Sendable { case timeout, disconnected }
+        enum Base: Hashable, Sendable { case timeout, disconnected, reservedEventName }
         let base: Base
         /// The code's name.
         public var description: String { "\(base)" }
@@ -34,6 +34,8 @@ public struct SocketIOAckError: Error, Hashable, Sendable, CustomStringConvertib
         public static let timeout = Code(base: .timeout)
         /// The socket disconnected before the acknowledgement arrived (or was not connected).
         public static let disconnected = Code(base: .disconnected)
+        /// The event name is reserved (`connect`, `disconnect`, ...); nothing was sent.
+        public static let reservedEventName = Code(base: .reservedEventName)
     }
 
     /// The kind of failure.

@@ -256,6 +256,12 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Sends an event, registering `ack` first when given. On loop.
     func emitOnLoop(_ event: String, arguments: [JSONValue], timeout: TimeAmount?, ack: AckCallback?) {
+        guard !SocketIOPacketDecoder.reservedEventNames.contains(event) else {
+            // Clients refuse packets with these names and would drop the connection.
+            logger.error("refusing to emit a reserved event name", metadata: ["socket.event": "\(event)"])
+            ack?(.failure(SocketIOAckError(code: .reservedEventName)))
+            return
+        }
         guard loopState.phase == .connected else {
             ack?(.failure(SocketIOAckError(code: .disconnected)))
             return
