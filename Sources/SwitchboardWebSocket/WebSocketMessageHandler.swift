@@ -111,7 +111,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         }
         let opcode: WebSocketOpcode = message.kind == .text ? .text : .binary
         var frame = WebSocketFrame(fin: true, opcode: opcode, data: message.data)
-        if let deflater = self.deflater, message.data.readableBytes > 0 {
+        if let deflater = self.deflater, message.data.readableBytes > max(0, self.configuration.compressionThreshold - 1) {
             do {
                 frame.data = try deflater.compress(message.data, allocator: context.channel.allocator)
                 frame.rsv1 = true

@@ -252,3 +252,19 @@ final class FlushCounter: ChannelOutboundHandler {
         }
     }
 }
+
+@Suite struct WebSocketCompressionThresholdTests {
+    @Test func sendsMessagesBelowTheThresholdUncompressed() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addWebSocketEchoHandlers(
+            configuration: .init(deflate: .init(), compressionThreshold: 6)
+        )
+        try channel.writeInbound(frame(.text, "Hello"))
+        try channel.writeInbound(frame(.text, "Hello!"))
+        let small = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        let large = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(!small.rsv1)
+        #expect(small.data == ByteBuffer(string: "Hello"))
+        #expect(large.rsv1)
+    }
+}
