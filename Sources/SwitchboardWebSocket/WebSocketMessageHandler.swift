@@ -164,15 +164,35 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         return payload
     }
 
-    /// Sends a close frame with `payload`, then closes the connection once it is written.
+    /// Sends a close frame with `payload`, then closes the TCP connection once it is written.
+    ///
+    /// The server closes first (RFC 6455 §7.1.1), by shutting down its output: a FIN rather than
+    /// a reset, so that the peer reads the close frame even if it sent more data. Reading goes on
+    /// (and is ignored) until the peer closes too, or for at most `closeTimeout`. Channels that
+    /// cannot half-close are closed at once.
     private func sendCloseAndClose(context: ChannelHandlerContext, payload: ByteBuffer) {
         self.closeTimeoutTask?.cancel()
         self.closeTimeoutTask = nil
         self.needsFlush = false
         let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
-        let loopBound = context.loopBound
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.writeAndFlush(Self.wrapOutboundOut(close)).whenComplete { _ in
-            loopBound.value.close(promise: nil)
+            let context = loopBound.value.1
+            let halfClosed = context.eventLoop.makePromise(of: Void.self)
+            context.close(mode: .output, promise: halfClosed)
+            halfClosed.futureResult.whenComplete { result in
+                let (handler, context) = loopBound.value
+                switch result {
+                case .success:
+                    handler.closeTimeoutTask = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(
+                        in: handler.configuration.closeTimeout
+                    ) {
+                        loopBound.value.1.close(promise: nil)
+                    }
+                case .failure:
+                    context.close(promise: nil)
+                }
+            }
         }
     }
 
