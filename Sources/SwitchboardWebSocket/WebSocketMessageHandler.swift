@@ -58,6 +58,18 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.fireChannelInactive()
     }
 
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .some(.inputClosed) = event as? ChannelEvent {
+            // The peer closed its side (channels with allowRemoteHalfClosure): no close frame can
+            // follow, so the connection is over.
+            _ = self.assembler?.connectionFailed()
+            context.fireUserInboundEventTriggered(event)
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
         guard let action = self.assembler?.receive(frame) else { return }

@@ -105,6 +105,12 @@ import Testing
         }
     }
 
+    @Test func closesWhenThePeerHalfClosesItsSide() throws {
+        let channel = try makeEchoChannel()
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(!channel.isActive)
+    }
+
     @Test func compressesEchoesWhenPermessageDeflateIsInUse() throws {
         let channel = try makeEchoChannel(.init(deflate: .init()))
         try channel.writeInbound(frame(.text, [UInt8](hex: "f2 48 cd c9 c9 07 00"), rsv1: true))
