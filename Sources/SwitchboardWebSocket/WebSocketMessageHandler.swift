@@ -9,6 +9,8 @@ import NIOWebSocket
 /// Outbound it takes ``WebSocketMessage``s and writes each as one frame, compressed when
 /// permessage-deflate is in use. A ``WebSocketCloseRequest`` user event starts the closing handshake.
 ///
+/// When the peer breaks a rule, the handler sends a close frame with the matching code, closes the
+/// connection and fires the ``WebSocketError`` through `errorCaught` so the application can log it.
 /// Frame decoder errors (`NIOWebSocketError`) are answered with close code 1009 (frame too large)
 /// or 1002; install the upgrader with `automaticErrorHandling: false` so they are not answered twice.
 public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -90,6 +92,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
             context.close(promise: nil)
         case .fail(let error):
             self.fail(context: context, closeCode: error.closeCode)
+            context.fireErrorCaught(error)  // for the application's logs; the connection is closing
         }
     }
 

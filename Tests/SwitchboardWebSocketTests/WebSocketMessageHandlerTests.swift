@@ -60,7 +60,8 @@ import Testing
 
     @Test func failsTheConnectionWith1007OnInvalidText() throws {
         let channel = try makeEchoChannel()
-        try channel.writeInbound(frame(.text, [0xC0, 0xAF]))
+        let error = #expect(throws: WebSocketError.self) { try channel.writeInbound(frame(.text, [0xC0, 0xAF])) }
+        #expect(error?.code == .invalidUTF8)
         #expect(try outboundFrames(channel) == ["fin WebSocketOpcode.connectionClose \(closePayload(1007))"])
         #expect(!channel.isActive)
     }
@@ -222,7 +223,7 @@ final class FlushCounter: ChannelOutboundHandler {
 
     @Test func answersRSV1WithoutDeflateWithProtocolError() throws {
         let channel = try makeChannel()
-        try channel.writeInbound(clientFrame(0xC1, Array("Hi".utf8)))
+        #expect(throws: WebSocketError.self) { try channel.writeInbound(self.clientFrame(0xC1, Array("Hi".utf8))) }
         #expect(try outboundBytes(channel) == [0x88, 0x02, 0x03, 0xEA])
         #expect(!channel.isActive)
     }
