@@ -34,6 +34,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         self.configuration = configuration
     }
 
+    /// Creates the assembler and, with permessage-deflate, the zlib streams.
     public func handlerAdded(context: ChannelHandlerContext) {
         do {
             self.assembler = try WebSocketMessageAssembler(
@@ -48,11 +49,13 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         }
     }
 
+    /// Cancels the close timeout.
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.closeTimeoutTask?.cancel()
         self.closeTimeoutTask = nil
     }
 
+    /// Stops reading messages and cancels the close timeout.
     public func channelInactive(context: ChannelHandlerContext) {
         self.closeTimeoutTask?.cancel()
         self.closeTimeoutTask = nil
@@ -60,6 +63,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.fireChannelInactive()
     }
 
+    /// Closes the connection when the peer half-closes; forwards every event.
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .some(.inputClosed) = event as? ChannelEvent {
             // The peer closed its side (channels with allowRemoteHalfClosure): no close frame can
@@ -72,6 +76,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Feeds a frame to the assembler and carries out its action.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
         guard let action = self.assembler?.receive(frame) else { return }
@@ -96,6 +101,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         }
     }
 
+    /// Flushes the pongs written during this read batch.
     public func channelReadComplete(context: ChannelHandlerContext) {
         if self.needsFlush {
             self.needsFlush = false
@@ -104,6 +110,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.fireChannelReadComplete()
     }
 
+    /// Answers frame decoder errors with a close frame; forwards every error.
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let error = error as? NIOWebSocketError {
             let code: UInt16
@@ -118,6 +125,8 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.fireErrorCaught(error)
     }
 
+    /// Writes a message as one frame, compressed when permessage-deflate is in use; fails the
+    /// promise with `ChannelError.outputClosed` once the closing handshake has started.
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let message = Self.unwrapOutboundIn(data)
         guard self.assembler?.isOpen ?? false else {
@@ -139,6 +148,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.write(Self.wrapOutboundOut(frame), promise: promise)
     }
 
+    /// Starts the closing handshake on a ``WebSocketCloseRequest``; forwards other events.
     public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         guard let request = event as? WebSocketCloseRequest else {
             context.triggerUserOutboundEvent(event, promise: promise)
@@ -234,11 +244,13 @@ public final class WebSocketEchoHandler: ChannelInboundHandler, RemovableChannel
     /// Creates an echo handler.
     public init() {}
 
+    /// Writes the message back (flushed at the end of the read batch).
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.write(data, promise: nil)
         self.needsFlush = true
     }
 
+    /// Flushes the echoes of this read batch.
     public func channelReadComplete(context: ChannelHandlerContext) {
         if self.needsFlush {
             self.needsFlush = false
