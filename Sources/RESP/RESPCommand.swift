@@ -9,11 +9,7 @@ public protocol RESPArgumentConvertible {
 extension String: RESPArgumentConvertible {
     /// Writes the UTF-8 bytes of the string.
     public func writeRESPBulkString(into buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "$"))
-        buffer.writeDecimal(Int64(self.utf8.count))
-        buffer.writeCRLF()
-        buffer.writeString(self)
-        buffer.writeCRLF()
+        self[...].writeRESPBulkString(into: &buffer)
     }
 }
 

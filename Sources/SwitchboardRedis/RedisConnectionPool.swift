@@ -44,13 +44,7 @@ actor RedisConnectionPool {
         case .disconnected(_, let notBefore):
             task = startConnecting(slot: index, notBefore: notBefore)
         }
-        do {
-            return try await task.value
-        } catch let error as RedisError {
-            throw error
-        } catch {
-            throw RedisError(code: .connectionFailed, message: "\(error)", underlying: error)
-        }
+        return try await connectionResult(of: task)
     }
 
     private func startConnecting(slot index: Int, notBefore: ContinuousClock.Instant) -> Task<RedisConnection, any Error> {

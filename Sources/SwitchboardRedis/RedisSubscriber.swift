@@ -110,13 +110,7 @@ actor RedisSubscriberCore {
         guard !isShutDown else { throw RedisError(code: .clientShutdown, message: "the Redis subscriber was shut down") }
         if let connection, connection.isActive { return connection }
         let task = connecting ?? startConnecting()
-        do {
-            return try await task.value
-        } catch let error as RedisError {
-            throw error
-        } catch {
-            throw RedisError(code: .connectionFailed, message: "\(error)", underlying: error)
-        }
+        return try await connectionResult(of: task)
     }
 
     private func startConnecting() -> Task<RedisConnection, any Error> {
