@@ -89,6 +89,11 @@ let package = Package(
         /// The dependency-free browser client (`/socket.io/socket.io.js`), as a resource with its ETag.
         .target(
             name: "SwitchboardBrowserClient",
+            dependencies: [
+                "SwitchboardTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             resources: [.copy("Resources")]
         ),
 
@@ -116,7 +121,9 @@ let package = Package(
             name: "SwitchboardConformance",
             dependencies: [
                 "SocketIO", "SwitchboardTransport", "SwitchboardWebSocket", "SwitchboardJSON",
-                "SwitchboardBrowserClient",
+                "SwitchboardBrowserClient", "EngineIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -124,7 +131,10 @@ let package = Package(
         .target(
             name: "SwitchboardChat",
             dependencies: [
-                "SocketIO", "SwitchboardTransport", "SwitchboardJSON", "SwitchboardBrowserClient",
+                "SocketIO", "SwitchboardTransport", "SwitchboardJSON", "SwitchboardBrowserClient", "EngineIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

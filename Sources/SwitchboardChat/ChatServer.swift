@@ -1,19 +1,42 @@
+import EngineIO
 import Logging
+import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
+import SocketIO
+import SwitchboardBrowserClient
+import SwitchboardTransport
 
-/// The chat server: pages, browser client and the chat's Socket.IO events on one port.
+/// The chat server: pages, the browser client and the chat's Socket.IO events on one port.
 public struct ChatServer: Service {
-    let configuration: ChatServerConfiguration
-    let logger: Logger
+    /// The Socket.IO server the chat runs on.
+    public let io: SocketIOServer
+    /// The HTTP server; read its `localPort` once running.
+    public let http: HTTPServer
 
     /// Creates the server; nothing listens until ``run()``.
     public init(configuration: ChatServerConfiguration, logger: Logger) throws {
-        self.configuration = configuration
-        self.logger = logger
+        let io = SocketIOServer(logger: logger)
+        ChatEvents(configuration: configuration).install(on: io)
+        let engine = EngineServer(configuration: EngineConfiguration(), delegate: io, logger: logger)
+
+        var router = HTTPRouter()
+        router.mount(engine, at: "/socket.io/")
+        BrowserClientRoute.add(to: &router, path: "/socket.io/socket.io.js")
+        try StaticPages.add(to: &router)
+        router.addRoute(.GET, "/healthz") { _ in
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Cache-Control", value: "no-store")
+            return HTTPResponse(status: .ok, headers: headers, body: ByteBuffer(string: #"{"status":"ok"}"#))
+        }
+
+        self.io = io
+        self.http = HTTPServer(host: configuration.host, port: configuration.port, router: router, logger: logger)
     }
 
     /// Listens until graceful shutdown.
     public func run() async throws {
-        fatalError("wired at integration")
+        try await http.run()
     }
 }

@@ -1,21 +1,59 @@
+import EngineIO
 import Logging
+import NIOCore
 import ServiceLifecycle
+import SocketIO
+import SwitchboardBrowserClient
+import SwitchboardBrowserClient
+import SwitchboardTransport
 
-/// The server of `switchboard conformance` (see CONFORMANCE.md).
+/// The server of `switchboard conformance`: the behaviour the official Engine.IO v4 and Socket.IO v5
+/// test suites and a WebSocket conformance client expect (see `shared/CONFORMANCE.md`).
+///
+/// - `/engine.io/`: raw Engine.IO echo.
+/// - `/socket.io/`: the Socket.IO reference behaviour (``ConformanceBehaviour``).
+/// - `/echo`: a plain WebSocket echo (RFC 6455, permessage-deflate when offered).
+/// - `/socket.io/socket.io.js`: the browser client, for pages served from another origin.
 public struct ConformanceServer: Service {
-    let host: String
-    let port: Int
-    let logger: Logger
+    /// The engine settings both endpoints use: 300 ms ping interval, 200 ms ping timeout, any origin.
+    public static let engineConfiguration = EngineConfiguration(
+        pingInterval: 300,
+        pingTimeout: 200,
+        maxPayload: 1_000_000,
+        cors: .anyOriginWithCredentials
+    )
+
+    /// The Socket.IO server behind `/socket.io/`.
+    public let io: SocketIOServer
+    /// The HTTP server; read its `localPort` once running.
+    public let http: HTTPServer
 
     /// Creates the server; nothing listens until ``run()``.
     public init(host: String, port: Int, logger: Logger) throws {
-        self.host = host
-        self.port = port
-        self.logger = logger
+        let io = SocketIOServer(
+            configuration: SocketIOServer.Configuration(connectTimeout: .milliseconds(1_000)),
+            logger: logger
+        )
+        ConformanceBehaviour.install(on: io)
+
+        var router = HTTPRouter()
+        router.mount(
+            EngineServer(configuration: Self.engineConfiguration, delegate: EngineEchoDelegate(), logger: logger),
+            at: "/engine.io/"
+        )
+        router.mount(
+            EngineServer(configuration: Self.engineConfiguration, delegate: io, logger: logger),
+            at: "/socket.io/"
+        )
+        router.addWebSocketRoute(EchoWebSocketRoute.make(), at: "/echo")
+        BrowserClientRoute.add(to: &router, path: "/socket.io/socket.io.js")
+
+        self.io = io
+        self.http = HTTPServer(host: host, port: port, router: router, logger: logger)
     }
 
     /// Listens until graceful shutdown.
     public func run() async throws {
-        fatalError("wired at integration")
+        try await http.run()
     }
 }

@@ -5,7 +5,7 @@ import ArgumentParser
 struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A Socket.IO v5 / Engine.IO v4 server, and a chat server built on it.",
-        subcommands: [ServeCommand.self, ConformanceCommand.self, BenchCommand.self],
+        subcommands: [ServeCommand.self, ConformanceCommand.self, BenchCommand.self, BenchServerCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -1,0 +1,163 @@
+/// A refused Engine.IO HTTP request, with the code and message engine.io puts in its JSON error body.
+public struct EngineRequestError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The engine.io error code (`0`…`5`).
+    public var code: Int
+    /// The message of the JSON body.
+    public var message: String
+
+    /// Creates an error with an explicit code and message.
+    public init(code: Int, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// `0`: the `transport` query parameter is missing, unknown or not enabled.
+    public static let unknownTransport = EngineRequestError(code: 0, message: "Transport unknown")
+    /// `1`: no session has this `sid`.
+    public static let unknownSessionID = EngineRequestError(code: 1, message: "Session ID unknown")
+    /// `2`: a handshake (no `sid`) that is not a `GET`.
+    public static let badHandshakeMethod = EngineRequestError(code: 2, message: "Bad handshake method")
+    /// `3`: any other malformed or out-of-place request.
+    public static let badRequest = EngineRequestError(code: 3, message: "Bad request")
+    /// `4`: ``EngineConfiguration/allowRequest`` refused the handshake.
+    public static func forbidden(_ message: String = "Forbidden") -> EngineRequestError {
+        EngineRequestError(code: 4, message: message)
+    }
+    /// `5`: `EIO` is missing or not `4`.
+    public static let unsupportedProtocolVersion = EngineRequestError(code: 5, message: "Unsupported protocol version")
+
+    /// The HTTP status: 403 for ``forbidden(_:)``, 400 otherwise.
+    public var httpStatus: Int { code == 4 ? 403 : 400 }
+
+    /// The JSON body, e.g. `{"code":1,"message":"Session ID unknown"}`.
+    public var jsonBody: String {
+        "{\"code\":\(code),\"message\":\(JSONString.quote(message))}"
+    }
+
+    /// A short explanation.
+    public var description: String { "EngineRequestError(\(code): \(message))" }
+}
+
+/// What an Engine.IO HTTP request asks for, once its method and query have been checked.
+public enum EngineRequestTarget: Sendable, Hashable {
+    /// Open a new session over `transport`.
+    case handshake(EngineTransportKind)
+    /// A long-polling `GET` for session `sid`.
+    case poll(sid: String)
+    /// A polling `POST` of packets for session `sid`.
+    case post(sid: String)
+    /// A WebSocket joining session `sid` (an upgrade from polling).
+    case upgrade(sid: String)
+    /// A CORS preflight.
+    case preflight
+}
+
+/// Pure rules for Engine.IO HTTP requests (engine.io's `verify`), without session lookup.
+public enum EngineRequestValidation {
+    /// Classifies a request or names why it is refused.
+    ///
+    /// - Parameters:
+    ///   - method: the HTTP method, upper case (`GET`, `POST`, `OPTIONS`, ...).
+    ///   - query: decoded query parameters.
+    ///   - isWebSocketUpgrade: whether the request asks to upgrade to WebSocket.
+    ///   - transports: the enabled transports.
+    public static func classify(
+        method: String, query: [String: String], isWebSocketUpgrade: Bool, transports: Set<EngineTransportKind>
+    ) -> Result<EngineRequestTarget, EngineRequestError> {
+        if method == "OPTIONS" && !isWebSocketUpgrade { return .success(.preflight) }
+        guard let transportName = query["transport"], let transport = EngineTransportKind(rawValue: transportName),
+            transports.contains(transport)
+        else { return .failure(.unknownTransport) }
+        guard query["EIO"] == "4" else { return .failure(.unsupportedProtocolVersion) }
+        if let sid = query["sid"], !sid.isEmpty {
+            if isWebSocketUpgrade {
+                guard method == "GET", transport == .websocket else { return .failure(.badRequest) }
+                return .success(.upgrade(sid: sid))
+            }
+            guard transport == .polling else { return .failure(.badRequest) }
+            switch method {
+            case "GET": return .success(.poll(sid: sid))
+            case "POST": return .success(.post(sid: sid))
+            default: return .failure(.badRequest)
+            }
+        }
+        guard method == "GET" else { return .failure(.badHandshakeMethod) }
+        if transport == .websocket && !isWebSocketUpgrade { return .failure(.badRequest) }
+        if transport == .polling && isWebSocketUpgrade { return .failure(.badRequest) }
+        return .success(.handshake(transport))
+    }
+
+    /// Decodes the query string of a request target (`/path?a=1&b=2`): percent-decoding and `+` as space;
+    /// the first value wins for repeated names.
+    public static func parseQuery(ofTarget target: String) -> (path: Substring, query: [String: String]) {
+        guard let mark = target.firstIndex(of: "?") else { return (target[...], [:]) }
+        var query: [String: String] = [:]
+        for pair in target[target.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = percentDecode(parts[0])
+            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
+            if query[name] == nil { query[name] = value }
+        }
+        return (target[..<mark], query)
+    }
+
+    static func percentDecode(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
+                let high = hexValue(iterator[iterator.startIndex]),
+                let low = hexValue(iterator[iterator.startIndex + 1])
+            {
+                bytes.append(high << 4 | low)
+                iterator.removeFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// Minimal JSON string quoting for the few strings Engine.IO writes itself.
+enum JSONString {
+    static func quote(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
+
+/// The JSON body of the `open` packet.
+public enum EngineOpenPacket {
+    /// `{"sid":…,"upgrades":[…],"pingInterval":…,"pingTimeout":…,"maxPayload":…}` with exactly these keys, in this order.
+    public static func json(sid: String, upgrades: [EngineTransportKind], configuration: EngineConfiguration) -> String {
+        let list = upgrades.map { JSONString.quote($0.rawValue) }.joined(separator: ",")
+        return "{\"sid\":\(JSONString.quote(sid)),\"upgrades\":[\(list)],\"pingInterval\":\(configuration.pingInterval),"
+            + "\"pingTimeout\":\(configuration.pingTimeout),\"maxPayload\":\(configuration.maxPayload)}"
+    }
+}

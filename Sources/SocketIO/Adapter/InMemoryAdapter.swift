@@ -1,0 +1,100 @@
+import EngineIO
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The default adapter: rooms in memory, broadcasts to the sockets of this process.
+///
+/// Room membership is shared by all event loops and guarded by a lock. A broadcast encodes the packet
+/// once and hands the same bytes to every recipient.
+public final class InMemoryAdapter: SocketIOAdapter {
+    struct Rooms {
+        /// room → socket ids
+        var members: [String: Set<String>] = [:]
+        /// socket id → rooms
+        var roomsOfSocket: [String: Set<String>] = [:]
+    }
+
+    /// The namespace this adapter serves.
+    public let context: SocketIOAdapterContext
+    private let rooms = NIOLockedValueBox(Rooms())
+    private let allocator = ByteBufferAllocator()
+
+    /// Creates an adapter for the namespace described by `context`.
+    public init(context: SocketIOAdapterContext) {
+        self.context = context
+    }
+
+    public func addAll(_ socketID: String, rooms newRooms: Set<String>) {
+        rooms.withLockedValue { state in
+            state.roomsOfSocket[socketID, default: []].formUnion(newRooms)
+            for room in newRooms { state.members[room, default: []].insert(socketID) }
+        }
+    }
+
+    public func del(_ socketID: String, room: String) {
+        rooms.withLockedValue { state in
+            state.roomsOfSocket[socketID]?.remove(room)
+            Self.removeMember(socketID, from: room, in: &state)
+        }
+    }
+
+    public func delAll(_ socketID: String) {
+        rooms.withLockedValue { state in
+            guard let socketRooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return }
+            for room in socketRooms { Self.removeMember(socketID, from: room, in: &state) }
+        }
+    }
+
+    private static func removeMember(_ socketID: String, from room: String, in state: inout Rooms) {
+        guard var members = state.members[room] else { return }
+        members.remove(socketID)
+        state.members[room] = members.isEmpty ? nil : members
+    }
+
+    public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
+        let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
+        broadcast(encoded: messages, options: options)
+    }
+
+    /// Delivers already encoded messages to the local sockets selected by `options`
+    /// (what a cluster adapter calls for packets that arrive from other nodes).
+    public func broadcast(encoded messages: [OutboundEngineMessage], options: SocketIOBroadcastOptions) {
+        let recipients = sockets(matching: options)
+        context.deliver(messages, to: recipients)
+    }
+
+    /// The local socket ids selected by `options`.
+    public func sockets(matching options: SocketIOBroadcastOptions) -> [String] {
+        rooms.withLockedValue { state in
+            var excluded = Set<String>()
+            for room in options.except {
+                if let members = state.members[room] { excluded.formUnion(members) }
+            }
+            if options.rooms.isEmpty {
+                return state.roomsOfSocket.keys.filter { !excluded.contains($0) }
+            }
+            if options.rooms.count == 1, let members = state.members[options.rooms.first!] {
+                return members.filter { !excluded.contains($0) }
+            }
+            var selected = Set<String>()
+            for room in options.rooms {
+                guard let members = state.members[room] else { continue }
+                for member in members where !excluded.contains(member) { selected.insert(member) }
+            }
+            return Array(selected)
+        }
+    }
+
+    public func sockets(in rooms: Set<String>) -> Set<String> {
+        Set(sockets(matching: SocketIOBroadcastOptions(rooms: rooms)))
+    }
+
+    public func socketRooms(_ socketID: String) -> Set<String>? {
+        rooms.withLockedValue { $0.roomsOfSocket[socketID] }
+    }
+
+    /// The rooms that have at least one member.
+    public var allRooms: Set<String> {
+        rooms.withLockedValue { Set($0.members.keys) }
+    }
+}

@@ -1,0 +1,64 @@
+import SocketIO
+import SwitchboardJSON
+
+/// The Socket.IO reference behaviour of conformance mode.
+public enum ConformanceBehaviour {
+    /// Installs the namespaces and handlers on `io`:
+    /// - `/`: emits `auth` with the handshake auth on connection; `message` → `message-back` with the
+    ///   same arguments; `message-with-ack` → acknowledged with the same arguments; `join`/`leave`(room, ack)
+    ///   ack with the room; `broadcast-to-room`(room, payload, ack) emits `room-message`(room, payload)
+    ///   to the room, then acks `true`.
+    /// - `/custom`: emits `auth` with the handshake auth on connection.
+    /// - `/guarded`: like `/custom` plus `message-with-ack`, behind a middleware that refuses any auth
+    ///   other than `{"token":"secret"}` with `{"message":"not authorized","data":{"reason":"bad token"}}`
+    ///   (used by the interop tests for middleware rejection).
+    public static func install(on io: SocketIOServer) {
+        io.onConnection { socket in
+            socket.emit("auth", socket.handshake.auth)
+            socket.on("message") { socket, arguments, _ in
+                socket.emit("message-back", arguments: arguments)
+            }
+            installAckEcho(on: socket)
+            socket.on("join") { socket, arguments, ack in
+                guard let room = arguments.first?.stringValue else { return }
+                socket.join(room)
+                ack?(.string(room))
+            }
+            socket.on("leave") { socket, arguments, ack in
+                guard let room = arguments.first?.stringValue else { return }
+                socket.leave(room)
+                ack?(.string(room))
+            }
+            socket.on("broadcast-to-room") { socket, arguments, ack in
+                guard let room = arguments.first?.stringValue else { return }
+                let payload = arguments.count > 1 ? arguments[1] : .null
+                socket.namespace.to(room).emit("room-message", .string(room), payload)
+                ack?(.bool(true))
+            }
+        }
+
+        io.of("/custom").onConnection { socket in
+            socket.emit("auth", socket.handshake.auth)
+        }
+
+        let guarded = io.of("/guarded")
+        guarded.use { socket, next in
+            if socket.handshake.auth == ["token": "secret"] {
+                next(nil)
+            } else {
+                next(SocketIOMiddlewareError(message: "not authorized", data: ["reason": "bad token"]))
+            }
+        }
+        guarded.onConnection { socket in
+            socket.emit("auth", socket.handshake.auth)
+            installAckEcho(on: socket)
+        }
+    }
+
+    /// `message-with-ack` → acknowledged with the same arguments.
+    static func installAckEcho(on socket: SocketIOSocket) {
+        socket.on("message-with-ack") { _, arguments, ack in
+            ack?.send(arguments: arguments)
+        }
+    }
+}

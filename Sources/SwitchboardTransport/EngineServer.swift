@@ -1,0 +1,188 @@
+import EngineIO
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// An Engine.IO v4 server: polling and WebSocket transports, the upgrade, heartbeats and the session registry.
+///
+/// Mount it on an ``HTTPRouter`` at one or more paths. New sessions are handed to the delegate on the
+/// event loop of the request that opened them; each session stays on that loop.
+public final class EngineServer: Sendable {
+    /// The settings every session of this server uses.
+    public let configuration: EngineConfiguration
+    let delegate: any EngineServerDelegate
+    let logger: Logger
+    private let sessions = NIOLockedValueBox<[String: EngineSession]>([:])
+
+    /// Creates a server.
+    ///
+    /// - Parameters:
+    ///   - configuration: heartbeat, size, transport and CORS settings.
+    ///   - delegate: accepts new sessions (the Socket.IO server, or ``EngineEchoDelegate``).
+    ///   - logger: receives per-session debug events under `engine.sid`.
+    public init(configuration: EngineConfiguration, delegate: any EngineServerDelegate, logger: Logger) {
+        self.configuration = configuration
+        self.delegate = delegate
+        self.logger = logger
+    }
+
+    /// The number of open sessions.
+    public var sessionCount: Int { sessions.withLockedValue { $0.count } }
+
+    /// Closes every session with `reason` (queued packets are flushed first where a transport allows).
+    public func closeAllSessions(reason: EngineCloseReason) {
+        for session in sessions.withLockedValue({ Array($0.values) }) { session.close(reason: reason) }
+    }
+
+    /// Ends every remaining session at once, without waiting for a last poll.
+    public func terminateAllSessions(reason: EngineCloseReason) {
+        for session in sessions.withLockedValue({ Array($0.values) }) { session.terminate(reason: reason) }
+    }
+
+    func sessionEnded(_ id: String) {
+        _ = sessions.withLockedValue { $0.removeValue(forKey: id) }
+        logger.debug("engine session closed", metadata: ["engine.sid": "\(id)"])
+    }
+
+    func session(_ id: String) -> EngineSession? {
+        sessions.withLockedValue { $0[id] }
+    }
+
+    /// CORS headers for an answer to `head`.
+    func corsHeaders(for head: HTTPRequestHead) -> [(name: String, value: String)] {
+        let origin = head.headers.first(name: "origin")
+        if head.method == .OPTIONS {
+            return configuration.cors.preflightHeaders(
+                origin: origin, requestedHeaders: head.headers.first(name: "access-control-request-headers"))
+        }
+        return configuration.cors.responseHeaders(origin: origin)
+    }
+
+    // MARK: Polling
+
+    /// Serves one complete polling (or preflight, or refused) request; on the connection's loop.
+    func handlePollingRequest(head: HTTPRequestHead, body: ByteBuffer, remoteAddress: String?, responder: HTTPResponder) {
+        let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
+        let target = EngineRequestValidation.classify(
+            method: head.method.rawValue, query: query, isWebSocketUpgrade: false, transports: configuration.transports)
+        switch target {
+        case .failure(let error):
+            responder.respondError(error)
+        case .success(.preflight):
+            responder.respond(status: .noContent, contentType: nil, body: ByteBuffer())
+        case .success(.handshake):
+            let handshake = makeHandshake(head: head, query: query, remoteAddress: remoteAddress)
+            if let error = admit(handshake) {
+                responder.respondError(error)
+                return
+            }
+            let session = openSession(handshake: handshake, transport: .polling, eventLoop: responder.eventLoop)
+            let open = EnginePacket.open(
+                ByteBuffer(string: EngineOpenPacket.json(sid: session.id, upgrades: configuration.upgrades(from: .polling), configuration: configuration)))
+            responder.respondPayload(PollingPayload.encode(CollectionOfOne(open), allocator: ByteBufferAllocator()))
+            session.start(webSocket: nil)
+            delegate.engineServer(didAccept: session)
+        case .success(.poll(let sid)):
+            guard let session = session(sid) else { return responder.respondError(.unknownSessionID) }
+            session.pollRequestReceived(responder)
+        case .success(.post(let sid)):
+            guard let session = session(sid) else { return responder.respondError(.unknownSessionID) }
+            session.postRequestReceived(body, responder: responder)
+        case .success(.upgrade):
+            responder.respondError(.badRequest)
+        }
+    }
+
+    // MARK: WebSocket
+
+    /// Checks a WebSocket upgrade request before the 101 answer; `nil` when it may proceed.
+    func validateWebSocketUpgrade(_ head: HTTPRequestHead) -> EngineRequestError? {
+        let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
+        switch EngineRequestValidation.classify(
+            method: head.method.rawValue, query: query, isWebSocketUpgrade: true, transports: configuration.transports)
+        {
+        case .failure(let error):
+            return error
+        case .success(.upgrade(let sid)):
+            return session(sid) == nil ? .unknownSessionID : nil
+        case .success(.handshake):
+            return nil
+        case .success:
+            return .badRequest
+        }
+    }
+
+    /// A WebSocket completed its 101 on `channel` (on the channel's loop, handler already in the pipeline).
+    func webSocketUpgraded(_ head: HTTPRequestHead, handler: EngineWebSocketHandler, channel: any Channel) {
+        guard let connection = handler.connection else { return }
+        let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
+        if let sid = query["sid"], !sid.isEmpty {
+            guard let session = session(sid) else {
+                connection.close()
+                return
+            }
+            connection.session = session
+            session.webSocketOpened(connection)
+            return
+        }
+        let handshake = makeHandshake(head: head, query: query, remoteAddress: channel.remoteAddress?.ipAddress)
+        if let error = admit(handshake) {
+            logger.debug("WebSocket handshake refused", metadata: ["engine.error": "\(error)"])
+            connection.close()
+            return
+        }
+        let session = openSession(handshake: handshake, transport: .websocket, eventLoop: channel.eventLoop)
+        connection.session = session
+        let open = EnginePacket.open(
+            ByteBuffer(string: EngineOpenPacket.json(sid: session.id, upgrades: [], configuration: configuration)))
+        connection.write([open.webSocketFrame(allocator: channel.allocator)])
+        session.start(webSocket: connection)
+        delegate.engineServer(didAccept: session)
+    }
+
+    // MARK: Sessions
+
+    private func admit(_ handshake: EngineHandshake) -> EngineRequestError? {
+        guard let allowRequest = configuration.allowRequest else { return nil }
+        switch allowRequest(handshake) {
+        case .accept: return nil
+        case .refuse(let message): return .forbidden(message)
+        }
+    }
+
+    private func openSession(handshake: EngineHandshake, transport: EngineTransportKind, eventLoop: any EventLoop) -> EngineSession {
+        while true {
+            let id = Self.makeSessionID()
+            let session = EngineSession(id: id, eventLoop: eventLoop, handshake: handshake, transport: transport, server: self)
+            let inserted = sessions.withLockedValue { sessions -> Bool in
+                guard sessions[id] == nil else { return false }
+                sessions[id] = session
+                return true
+            }
+            if inserted {
+                logger.debug("engine session opened", metadata: ["engine.sid": "\(id)", "engine.transport": "\(transport.rawValue)"])
+                return session
+            }
+        }
+    }
+
+    private func makeHandshake(head: HTTPRequestHead, query: [String: String], remoteAddress: String?) -> EngineHandshake {
+        EngineHandshake(
+            url: head.uri, query: query, headers: head.headers.map { (name: $0.name, value: $0.value) },
+            remoteAddress: remoteAddress, isSecure: false,
+            issuedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+
+    private static let sidAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// 20 URL-safe characters from the system's cryptographically secure generator (120 bits).
+    static func makeSessionID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(20)
+        for _ in 0..<20 { bytes.append(sidAlphabet[Int(generator.next() & 63)]) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,248 @@
+import EngineIO
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Milliseconds on NIO's monotonic clock, the time base of ``EngineSessionStateMachine``.
+func monotonicMilliseconds() -> Int64 {
+    Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000)
+}
+
+/// One Engine.IO session: carries out what its ``EngineSessionStateMachine`` decides.
+///
+/// `@unchecked Sendable`: every mutable stored property (`machine`, `delegate`, `parkedPoll`, `socket`,
+/// `probeSocket`, `timer`, `timerDeadline`) is read and written only on `eventLoop`; every entry point
+/// that may be called from elsewhere hops to `eventLoop` first. `transport` is mirrored in a lock box.
+final class EngineSession: EngineConnection, @unchecked Sendable {
+    let id: String
+    let eventLoop: any EventLoop
+    let handshake: EngineHandshake
+    let server: EngineServer
+    private let transportBox: NIOLockedValueBox<EngineTransportKind>
+    private var machine: EngineSessionStateMachine
+    private var parkedPoll: HTTPResponder?
+    private var socket: EngineWebSocketConnection?
+    private var probeSocket: EngineWebSocketConnection?
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: Int64?
+    private let allocator = ByteBufferAllocator()
+
+    var delegate: (any EngineConnectionDelegate)?
+
+    var transport: EngineTransportKind { transportBox.withLockedValue { $0 } }
+
+    init(id: String, eventLoop: any EventLoop, handshake: EngineHandshake, transport: EngineTransportKind, server: EngineServer) {
+        self.id = id
+        self.eventLoop = eventLoop
+        self.handshake = handshake
+        self.server = server
+        self.transportBox = NIOLockedValueBox(transport)
+        self.machine = EngineSessionStateMachine(
+            transport: transport, timing: .init(server.configuration), now: monotonicMilliseconds())
+    }
+
+    // MARK: EngineConnection
+
+    func send(_ messages: [OutboundEngineMessage]) {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.send(messages) }
+            return
+        }
+        switch machine.send(messages) {
+        case .drop, .queued:
+            break
+        case .writeWebSocket:
+            socket?.write(messages.map(\.webSocketFrame))
+        case .answerParkedPoll(let packets):
+            answerParked(packets)
+        }
+    }
+
+    func close() {
+        close(reason: .forcedClose)
+    }
+
+    func close(reason: EngineCloseReason) {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.close(reason: reason) }
+            return
+        }
+        perform(machine.close(reason: reason, now: monotonicMilliseconds()), request: nil, webSocket: nil)
+    }
+
+    /// Ends the session now, without waiting for a last poll (server shutdown).
+    func terminate(reason: EngineCloseReason) {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.terminate(reason: reason) }
+            return
+        }
+        perform(machine.terminate(reason: reason), request: nil, webSocket: nil)
+    }
+
+    // MARK: Transport events
+
+    /// Starts the session's timers and hands it to the server delegate (on `eventLoop`).
+    func start(webSocket: EngineWebSocketConnection?) {
+        socket = webSocket
+        rescheduleTimer()
+    }
+
+    func pollRequestReceived(_ responder: HTTPResponder) {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.pollRequestReceived(responder) }
+            return
+        }
+        perform(machine.pollRequestReceived(now: monotonicMilliseconds()), request: responder, webSocket: nil)
+    }
+
+    func postRequestReceived(_ body: ByteBuffer, responder: HTTPResponder) {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.postRequestReceived(body, responder: responder) }
+            return
+        }
+        if case .reject(let error) = machine.postRequestReceived() {
+            responder.respondError(error)
+            return
+        }
+        let packets: [EnginePacket]
+        do {
+            packets = try PollingPayload.decode(body, maxPayload: server.configuration.maxPayload)
+        } catch {
+            responder.respondError(.badRequest)
+            perform(machine.protocolViolation(), request: nil, webSocket: nil)
+            return
+        }
+        for packet in packets {
+            received(packet)
+        }
+        responder.respond(status: .ok, contentType: "text/html", body: ByteBuffer(string: "ok"))
+        rescheduleTimer()
+    }
+
+    func webSocketOpened(_ connection: EngineWebSocketConnection) {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.webSocketOpened(connection) }
+            return
+        }
+        perform(machine.webSocketOpened(now: monotonicMilliseconds()), request: nil, webSocket: connection)
+    }
+
+    func webSocketReceived(_ connection: EngineWebSocketConnection, _ result: Result<EnginePacket, EngineDecodingError>) {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.webSocketReceived(connection, result) }
+            return
+        }
+        if connection === socket {
+            switch result {
+            case .success(let packet): received(packet)
+            case .failure: perform(machine.protocolViolation(), request: nil, webSocket: nil)
+            }
+        } else if connection === probeSocket {
+            switch result {
+            case .success(let packet):
+                perform(machine.probePacketReceived(packet), request: nil, webSocket: nil)
+            case .failure:
+                probeSocket = nil
+                perform(machine.probeWebSocketClosed(), request: nil, webSocket: nil)
+                connection.close()
+            }
+        }
+    }
+
+    func webSocketClosed(_ connection: EngineWebSocketConnection) {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.webSocketClosed(connection) }
+            return
+        }
+        if connection === socket {
+            socket = nil
+            perform(machine.webSocketClosed(reason: .transportClose), request: nil, webSocket: nil)
+        } else if connection === probeSocket {
+            probeSocket = nil
+            perform(machine.probeWebSocketClosed(), request: nil, webSocket: nil)
+        }
+    }
+
+    private func received(_ packet: EnginePacket) {
+        switch machine.packetReceived(packet, now: monotonicMilliseconds()) {
+        case .none:
+            break
+        case .deliver(let message):
+            delegate?.engineConnection(self, didReceive: message)
+        case .perform(let actions):
+            perform(actions, request: nil, webSocket: nil)
+        }
+    }
+
+    // MARK: Actions
+
+    private func perform(_ actions: [EngineSessionAction], request: HTTPResponder?, webSocket: EngineWebSocketConnection?) {
+        for action in actions {
+            switch action {
+            case .answerPoll(let packets):
+                request?.respondPayload(PollingPayload.encode(packets, allocator: allocator))
+            case .parkPoll:
+                guard let request else { continue }
+                parkedPoll = request
+                request.onAbort { [self] in
+                    eventLoop.execute {
+                        guard self.parkedPoll === request else { return }
+                        self.parkedPoll = nil
+                        self.perform(self.machine.parkedPollAborted(), request: nil, webSocket: nil)
+                    }
+                }
+            case .answerParkedPoll(let packets):
+                answerParked(packets)
+            case .rejectRequest(let error):
+                request?.respondError(error)
+            case .writeWebSocket(let packets):
+                socket?.write(packets.map { $0.webSocketFrame(allocator: allocator) })
+            case .writeProbeWebSocket(let packets):
+                probeSocket?.write(packets.map { $0.webSocketFrame(allocator: allocator) })
+            case .acceptProbeWebSocket:
+                probeSocket = webSocket
+            case .rejectWebSocket:
+                webSocket?.close()
+            case .closeProbeWebSocket:
+                probeSocket?.close()
+                probeSocket = nil
+            case .promoteProbeWebSocket:
+                socket = probeSocket
+                probeSocket = nil
+                transportBox.withLockedValue { $0 = .websocket }
+            case .closeWebSocket:
+                socket?.close()
+                socket = nil
+            case .sessionClosed(let reason):
+                timer?.cancel()
+                timer = nil
+                timerDeadline = nil
+                server.sessionEnded(id)
+                let delegate = self.delegate
+                self.delegate = nil
+                delegate?.engineConnection(self, didCloseWith: reason)
+            }
+        }
+        rescheduleTimer()
+    }
+
+    private func answerParked(_ packets: [EngineOutboundPacket]) {
+        guard let parked = parkedPoll else { return }
+        parkedPoll = nil
+        parked.respondPayload(PollingPayload.encode(packets, allocator: allocator))
+    }
+
+    private func rescheduleTimer() {
+        let deadline = machine.nextDeadline
+        guard deadline != timerDeadline else { return }
+        timer?.cancel()
+        timer = nil
+        timerDeadline = deadline
+        guard let deadline else { return }
+        let nanoseconds = UInt64(max(deadline, 0)) * 1_000_000
+        timer = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(nanoseconds)) { [self] in
+            timer = nil
+            timerDeadline = nil
+            perform(machine.timerFired(now: monotonicMilliseconds()), request: nil, webSocket: nil)
+        }
+    }
+}

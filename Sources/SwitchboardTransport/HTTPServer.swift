@@ -1,0 +1,114 @@
+import EngineIO
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+
+/// The HTTP/WebSocket server: one port, routed by an ``HTTPRouter``; a swift-service-lifecycle `Service`.
+///
+/// `run()` binds, serves until graceful shutdown, then stops accepting, closes Engine.IO sessions with
+/// "server shutting down" and drains. It prints nothing; read ``localPort`` once bound.
+public final class HTTPServer: Service, Sendable {
+    enum State {
+        case idle
+        case running(any Channel)
+        case stopped
+    }
+
+    /// The host to bind (e.g. `127.0.0.1`, `0.0.0.0`).
+    public let host: String
+    /// The port to bind; `0` picks a free port.
+    public let port: Int
+    let router: HTTPRouter
+    let group: any EventLoopGroup
+    let logger: Logger
+    /// How long shutdown waits for sessions to end after asking them to close, in milliseconds.
+    public let drainTimeoutMilliseconds: Int64
+    private let state = NIOLockedValueBox(State.idle)
+
+    /// Creates a server; nothing is bound before ``start()`` or ``run()``.
+    public init(
+        host: String, port: Int, router: HTTPRouter,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        drainTimeoutMilliseconds: Int64 = 2_000,
+        logger: Logger
+    ) {
+        self.host = host
+        self.port = port
+        self.router = router
+        self.group = eventLoopGroup
+        self.drainTimeoutMilliseconds = drainTimeoutMilliseconds
+        self.logger = logger
+    }
+
+    /// The bound port, once the server is listening.
+    public var localPort: Int? {
+        state.withLockedValue { state in
+            if case .running(let channel) = state { return channel.localAddress?.port }
+            return nil
+        }
+    }
+
+    /// Binds and starts accepting connections; returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        let router = self.router
+        let logger = self.logger
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configure(channel: channel, router: router, logger: logger)
+                }
+            }
+        let channel = try await bootstrap.bind(host: host, port: port).get()
+        state.withLockedValue { $0 = .running(channel) }
+        return channel.localAddress?.port ?? port
+    }
+
+    static func configure(channel: any Channel, router: HTTPRouter, logger: Logger) throws {
+        let handler = HTTPConnectionHandler(router: router, logger: logger)
+        let upgrader = RoutingWebSocketUpgrader(router: router)
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withServerUpgrade: (
+                upgraders: [upgrader],
+                completionHandler: { context in
+                    context.pipeline.removeHandler(name: "switchboard.http", promise: nil)
+                }
+            ),
+            withErrorHandling: true
+        )
+        try channel.pipeline.syncOperations.addHandler(handler, name: "switchboard.http")
+    }
+
+    /// Stops accepting, closes every Engine.IO session with "server shutting down", and waits for them to end
+    /// (at most ``drainTimeoutMilliseconds``; then the rest are ended at once).
+    public func stop() async {
+        let channel = state.withLockedValue { state -> (any Channel)? in
+            defer { state = .stopped }
+            if case .running(let channel) = state { return channel }
+            return nil
+        }
+        try? await channel?.close()
+        let servers = router.engineServers
+        for server in servers { server.closeAllSessions(reason: .serverShuttingDown) }
+        let deadline = ContinuousClock.now + .milliseconds(drainTimeoutMilliseconds)
+        while servers.contains(where: { $0.sessionCount > 0 }) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for server in servers { server.terminateAllSessions(reason: .serverShuttingDown) }
+    }
+
+    /// Serves until graceful shutdown (or cancellation), then stops as ``stop()`` does.
+    public func run() async throws {
+        if localPort == nil { try await start() }
+        logger.info("listening", metadata: ["http.host": "\(host)", "http.port": "\(localPort ?? port)"])
+        try? await gracefulShutdown()
+        await stop()
+    }
+}

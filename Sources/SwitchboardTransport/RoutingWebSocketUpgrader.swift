@@ -1,0 +1,75 @@
+import EngineIO
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import SwitchboardWebSocket
+
+/// Why a WebSocket upgrade was refused (the request then goes on as a plain HTTP request and gets its 4xx).
+struct WebSocketUpgradeRefusal: Error {
+    var reason: String
+}
+
+/// Our `HTTPServerProtocolUpgrader` for `websocket`: picks the route by path, so every route has its own
+/// frame limit and pipeline, and Engine.IO endpoints get a frame decoder but no frame encoder.
+struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
+    let router: HTTPRouter
+
+    var supportedProtocol: String { "websocket" }
+    var requiredUpgradeHeaders: [String] { [] }
+
+    func buildUpgradeResponse(
+        channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders
+    ) -> EventLoopFuture<HTTPHeaders> {
+        let keys = upgradeRequest.headers[canonicalForm: "sec-websocket-key"]
+        guard upgradeRequest.method == .GET, keys.count == 1, let key = keys.first,
+            upgradeRequest.headers[canonicalForm: "sec-websocket-version"] == ["13"]
+        else {
+            return channel.eventLoop.makeFailedFuture(WebSocketUpgradeRefusal(reason: "bad WebSocket handshake"))
+        }
+        var headers = initialResponseHeaders
+        headers.add(name: "Sec-WebSocket-Accept", value: WebSocketAcceptKey.accept(forKey: String(key)))
+        let path = EngineRequestValidation.parseQuery(ofTarget: upgradeRequest.uri).path
+        if let server = router.engineServer(forPath: path) {
+            if let error = server.validateWebSocketUpgrade(upgradeRequest) {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+            return channel.eventLoop.makeSucceededFuture(headers)
+        }
+        if let route = router.webSocketRoutes[String(path)] {
+            guard let extra = route.shouldUpgrade(upgradeRequest) else {
+                return channel.eventLoop.makeFailedFuture(WebSocketUpgradeRefusal(reason: "refused by route"))
+            }
+            headers.add(contentsOf: extra)
+            return channel.eventLoop.makeSucceededFuture(headers)
+        }
+        return channel.eventLoop.makeFailedFuture(WebSocketUpgradeRefusal(reason: "no WebSocket at this path"))
+    }
+
+    func upgrade(context: ChannelHandlerContext, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<Void> {
+        let path = EngineRequestValidation.parseQuery(ofTarget: upgradeRequest.uri).path
+        let channel = context.channel
+        if let server = router.engineServer(forPath: path) {
+            do {
+                let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: server.configuration.maxPayload))
+                try channel.pipeline.syncOperations.addHandler(decoder)
+                let handler = EngineWebSocketHandler(maxMessageSize: server.configuration.maxPayload)
+                try channel.pipeline.syncOperations.addHandler(handler)
+                server.webSocketUpgraded(upgradeRequest, handler: handler, channel: channel)
+                return channel.eventLoop.makeSucceededVoidFuture()
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }
+        guard let route = router.webSocketRoutes[String(path)] else {
+            return channel.eventLoop.makeFailedFuture(WebSocketUpgradeRefusal(reason: "no WebSocket at this path"))
+        }
+        do {
+            try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+            try channel.pipeline.syncOperations.addHandler(
+                ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: route.maxFrameSize)))
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        return route.configurePipeline(channel, upgradeRequest)
+    }
+}

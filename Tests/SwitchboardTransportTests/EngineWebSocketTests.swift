@@ -1,0 +1,230 @@
+import EngineIO
+import NIOCore
+import SwitchboardTransport
+import Testing
+
+@Suite("Engine.IO over WebSocket and the upgrade", .timeLimit(.minutes(1)))
+struct EngineWebSocketTests {
+    @Test func handshakeIsTheFirstFrameWithNoUpgrades() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await server.client()
+        try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
+        let open = try await client.readText()
+        #expect(open.hasPrefix("0{\"sid\":\""))
+        #expect(open.hasSuffix("\",\"upgrades\":[],\"pingInterval\":300,\"pingTimeout\":200,\"maxPayload\":1000000}"))
+        await client.close()
+    }
+
+    @Test func invalidEIOOrTransportRefusesTheUpgrade() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        for target in [
+            "/engine.io/?transport=websocket", "/engine.io/?EIO=abc&transport=websocket",
+            "/engine.io/?EIO=4", "/engine.io/?EIO=4&transport=abc", "/engine.io/?EIO=4&transport=websocket&sid=unknown",
+        ] {
+            let client = try await server.client()
+            try await client.send(Request.webSocket(target))
+            let response = try await client.readResponse()
+            #expect(response.status == 400, "\(target)")
+            await client.close()
+        }
+    }
+
+    @Test func textAndBinaryMessagesAreEchoed() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await server.client()
+        try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
+        _ = try await client.readText()
+        try await client.send(WSFrame.text("4hello"))
+        let echo = try await client.readFrame()
+        #expect(echo.opcode == 1)
+        #expect(echo.payload == Array("4hello".utf8))
+        try await client.send(WSFrame.masked(opcode: 2, payload: [1, 2, 3, 4]))
+        let binary = try await client.readFrame()
+        #expect(binary.opcode == 2)
+        #expect(binary.payload == [1, 2, 3, 4])
+        await client.close()
+    }
+
+    @Test func invalidPacketClosesTheConnection() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await server.client()
+        try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
+        _ = try await client.readText()
+        try await client.send(WSFrame.text("abc"))
+        try await client.waitUntilClosed()
+        #expect(server.engine.sessionCount == 0)
+    }
+
+    @Test func closePacketClosesTheConnection() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await server.client()
+        try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
+        _ = try await client.readText()
+        try await client.send(WSFrame.text("1"))
+        try await client.waitUntilClosed()
+    }
+
+    @Test func pingsArriveEveryIntervalAndPongsKeepTheSession() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await server.client()
+        try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
+        _ = try await client.readText()
+        for _ in 0..<3 {
+            #expect(try await client.readText() == "2")
+            try await client.send(WSFrame.text("3"))
+        }
+        #expect(!client.isClosed)
+        await client.close()
+    }
+
+    @Test func missingPongClosesTheWebSocket() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await server.client()
+        try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
+        _ = try await client.readText()
+        #expect(try await client.readText() == "2")
+        try await client.waitUntilClosed(timeout: .seconds(2))
+    }
+
+    @Test func webSocketPingIsAnsweredWithPong() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await server.client()
+        try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
+        _ = try await client.readText()
+        try await client.send(WSFrame.masked(opcode: 9, payload: [7, 7]))
+        let pong = try await client.readFrame()
+        #expect(pong.opcode == 0xA)
+        #expect(pong.payload == [7, 7])
+        await client.close()
+    }
+
+    @Test func frameAboveMaxPayloadClosesWith1009() async throws {
+        let server = try await TestServer.start(configuration: EngineConfiguration(maxPayload: 16))
+        defer { Task { await server.stop() } }
+        let client = try await server.client()
+        try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
+        _ = try await client.readText()
+        try await client.send(WSFrame.text("4" + String(repeating: "x", count: 40)))
+        let close = try await client.readFrame()
+        #expect(close.opcode == 8)
+        #expect(close.payload == [0x03, 0xF1])
+        try await client.waitUntilClosed()
+    }
+
+    @Test func upgradeFromPollingProbesAnswersPendingPollWithNoopAndEchoesAfterwards() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let sid = try await server.openPollingSession()
+        let socket = try await server.client()
+        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        try await socket.send(WSFrame.text("2probe"))
+        #expect(try await socket.readText() == "3probe")
+        let poll = try await server.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)")
+        #expect(poll.status == 200)
+        #expect(poll.bodyText == "6")
+        try await socket.send(WSFrame.text("5"))
+        try await socket.send(WSFrame.text("4hello"))
+        #expect(try await socket.readText() == "4hello")
+        await socket.close()
+    }
+
+    @Test func pendingPollIsAnsweredWithNoopWhenTheProbeArrives() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let sid = try await server.openPollingSession()
+        let pending = try await server.client()
+        try await pending.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
+        try await Task.sleep(for: .milliseconds(20))
+        let socket = try await server.client()
+        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        try await socket.send(WSFrame.text("2probe"))
+        #expect(try await socket.readText() == "3probe")
+        let poll = try await pending.readResponse()
+        #expect(poll.bodyText == "6")
+        await pending.close()
+        await socket.close()
+    }
+
+    @Test func pollAfterUpgradeIsRefusedAndTheWebSocketKeepsWorking() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let sid = try await server.openPollingSession()
+        let socket = try await server.client()
+        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        try await socket.send(WSFrame.text("2probe"))
+        #expect(try await socket.readText() == "3probe")
+        try await socket.send(WSFrame.text("5"))
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(try await server.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)").status == 400)
+        try await socket.send(WSFrame.text("4hello"))
+        #expect(try await socket.readText() == "4hello")
+        await socket.close()
+    }
+
+    @Test func secondWebSocketAfterUpgradeIsAcceptedThenClosed() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let sid = try await server.openPollingSession()
+        let socket = try await server.client()
+        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        try await socket.send(WSFrame.text("2probe"))
+        #expect(try await socket.readText() == "3probe")
+        try await socket.send(WSFrame.text("5"))
+        let second = try await server.client()
+        try await second.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        try await second.waitUntilClosed()
+        try await socket.send(WSFrame.text("4hello"))
+        #expect(try await socket.readText() == "4hello")
+        await socket.close()
+    }
+
+    @Test func messagesQueuedDuringTheProbeAreFlushedOnceInOrder() async throws {
+        let delegate = RecordingDelegate()
+        let server = try await TestServer.start(delegate: delegate)
+        defer { Task { await server.stop() } }
+        let sid = try await server.openPollingSession()
+        let connection = try #require(delegate.connections.first)
+        let socket = try await server.client()
+        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        try await socket.send(WSFrame.text("2probe"))
+        #expect(try await socket.readText() == "3probe")
+        connection.send([OutboundEngineMessage(text: ByteBuffer(string: "a")), OutboundEngineMessage(text: ByteBuffer(string: "b"))])
+        try await Task.sleep(for: .milliseconds(20))
+        try await socket.send(WSFrame.text("5"))
+        #expect(try await socket.readText() == "4a")
+        #expect(try await socket.readText() == "4b")
+        connection.send(OutboundEngineMessage(text: ByteBuffer(string: "c")))
+        #expect(try await socket.readText() == "4c")
+        #expect(connection.transport == .websocket)
+        await socket.close()
+    }
+}
+
+/// Records accepted connections; echoes nothing.
+final class RecordingDelegate: EngineServerDelegate, EngineConnectionDelegate, @unchecked Sendable {
+    // Test-only: written on the event loop, read by the test after a round trip that orders the accesses.
+    var connections: [any EngineConnection] = []
+    var received: [EngineMessage] = []
+    var closeReasons: [EngineCloseReason] = []
+
+    func engineServer(didAccept connection: any EngineConnection) {
+        connection.delegate = self
+        connections.append(connection)
+    }
+
+    func engineConnection(_ connection: any EngineConnection, didReceive message: EngineMessage) {
+        received.append(message)
+    }
+
+    func engineConnection(_ connection: any EngineConnection, didCloseWith reason: EngineCloseReason) {
+        closeReasons.append(reason)
+    }
+}

@@ -1,0 +1,229 @@
+"""Reference server for the interop suite, built on python-socketio (aiohttp).
+
+It implements the same contract as `switchboard conformance` (see shared CONFORMANCE.md):
+
+* `/`        emits `auth` on connect, answers `message` with `message-back`, acknowledges
+             `message-with-ack` with its arguments, and supports `join` / `leave` /
+             `broadcast-to-room` for multi-client tests;
+* `/custom`  emits `auth` on connect;
+* `/guarded` refuses unless auth == {"token": "secret"} (CONNECT_ERROR with message and data),
+             then behaves like `/custom` and also supports `message-with-ack`;
+* any other namespace is refused with `{"message": "Invalid namespace"}`;
+* `/engine.io/` is a raw Engine.IO echo (every message goes back with its type);
+* `/echo`    is a plain WebSocket echo (text and binary).
+
+With `--chat` it also serves the chat event contract (register, sendMessage, typing, chatHistory)
+and the chat page from Sources/SwitchboardChat/Public, for the UI tests.
+
+Engine.IO settings: pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1000000, CORS open.
+
+Usage: python tests/interop/reference_server.py --port 3000 [--host 127.0.0.1] [--chat]
+"""
+
+import argparse
+import asyncio
+import pathlib
+import time
+import types
+
+import engineio
+import engineio.async_server
+import engineio.packet
+import socketio
+from aiohttp import web
+
+PING_INTERVAL_MS = 300
+PING_TIMEOUT_MS = 200
+MAX_PAYLOAD = 1_000_000
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+class _HandshakePacket(engineio.packet.Packet):
+    """python-engineio truncates a sub-second pingInterval to 0 in the handshake
+    (`int(0.3) * 1000`); this packet class writes the configured value instead."""
+
+    def __init__(self, packet_type=engineio.packet.NOOP, data=None, encoded_packet=None):
+        if packet_type == engineio.packet.OPEN and isinstance(data, dict) and "pingInterval" in data:
+            data["pingInterval"] = PING_INTERVAL_MS
+        super().__init__(packet_type, data, encoded_packet)
+
+
+engineio.async_server.packet = types.SimpleNamespace(**{**vars(engineio.packet), "Packet": _HandshakePacket})
+
+
+def create_server(chat=False):
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        namespaces="*",
+        cors_allowed_origins="*",
+        cors_credentials=True,
+        ping_interval=PING_INTERVAL_MS / 1000,
+        ping_timeout=PING_TIMEOUT_MS / 1000,
+        max_http_buffer_size=MAX_PAYLOAD,
+    )
+
+    async def emit_auth_after_connect(sid, namespace, auth):
+        # python-socketio sends the CONNECT answer after the connect handler returns; yield once so
+        # that `auth` follows it on the wire, as the protocol suites expect.
+        await asyncio.sleep(0)
+        await sio.emit("auth", auth if auth is not None else {}, to=sid, namespace=namespace)
+
+    @sio.on("connect", namespace="/")
+    async def connect_main(sid, environ, auth=None):
+        sio.start_background_task(emit_auth_after_connect, sid, "/", auth)
+        if chat_history is not None:
+            sio.start_background_task(send_history, sid)
+
+    @sio.on("message", namespace="/")
+    async def message(sid, *args):
+        await sio.emit("message-back", tuple(args), to=sid)
+
+    @sio.on("message-with-ack", namespace="/")
+    async def message_with_ack(sid, *args):
+        return args
+
+    @sio.on("join", namespace="/")
+    async def join(sid, room):
+        await sio.enter_room(sid, room)
+        return room
+
+    @sio.on("leave", namespace="/")
+    async def leave(sid, room):
+        await sio.leave_room(sid, room)
+        return room
+
+    @sio.on("broadcast-to-room", namespace="/")
+    async def broadcast_to_room(sid, room, payload):
+        await sio.emit("room-message", (room, payload), room=room)
+        return True
+
+    @sio.on("connect", namespace="/custom")
+    async def connect_custom(sid, environ, auth=None):
+        sio.start_background_task(emit_auth_after_connect, sid, "/custom", auth)
+
+    @sio.on("connect", namespace="/guarded")
+    async def connect_guarded(sid, environ, auth=None):
+        if auth != {"token": "secret"}:
+            raise socketio.exceptions.ConnectionRefusedError("not authorized", {"reason": "bad token"})
+        sio.start_background_task(emit_auth_after_connect, sid, "/guarded", auth)
+
+    @sio.on("message-with-ack", namespace="/guarded")
+    async def guarded_message_with_ack(sid, *args):
+        return args
+
+    @sio.on("connect", namespace="*")
+    async def connect_unknown(namespace, sid, environ, auth=None):
+        raise socketio.exceptions.ConnectionRefusedError("Invalid namespace")
+
+    chat_history = [] if chat else None
+
+    async def send_history(sid):
+        await asyncio.sleep(0)
+        await sio.emit("chatHistory", chat_history[-100:], to=sid)
+
+    if chat:
+        install_chat(sio, chat_history)
+    return sio
+
+
+# -------------------------------------------------------------------------- chat contract
+
+def install_chat(sio, history):
+    """register / sendMessage / typing, as the Swift chat server implements them."""
+    names = {}
+
+    @sio.on("register", namespace="/")
+    async def register(sid, name):
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 32:
+            return {"ok": False, "error": "name must be 1 to 32 characters"}
+        name = name.strip()
+        if name in names.values() and names.get(sid) != name:
+            return {"ok": False, "error": "name already taken"}
+        names[sid] = name
+        return {"ok": True, "name": name}
+
+    @sio.on("sendMessage", namespace="/")
+    async def send_message(sid, payload):
+        if sid not in names:
+            return {"ok": False, "error": "register first"}
+        text = payload.get("text") if isinstance(payload, dict) else None
+        if not isinstance(text, str) or not text.strip() or len(text) > 2000:
+            return {"ok": False, "error": "message must be 1 to 2000 characters"}
+        message = {"id": str(len(history) + 1), "name": names[sid], "text": text,
+                   "timestamp": int(time.time() * 1000)}
+        history.append(message)
+        await sio.emit("receiveMessage", message)
+        return {"ok": True, "id": message["id"], "timestamp": message["timestamp"]}
+
+    @sio.on("typing", namespace="/")
+    async def typing(sid, value):
+        if sid in names:
+            await sio.emit("typing", {"name": names[sid], "typing": bool(value)}, skip_sid=sid)
+
+    @sio.on("disconnect", namespace="/")
+    async def disconnect(sid, reason=None):
+        names.pop(sid, None)
+
+
+def create_engine_echo():
+    eio = engineio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins="*",
+        cors_credentials=True,
+        ping_interval=PING_INTERVAL_MS / 1000,
+        ping_timeout=PING_TIMEOUT_MS / 1000,
+        max_http_buffer_size=MAX_PAYLOAD,
+    )
+
+    @eio.on("message")
+    async def echo(sid, data):
+        await eio.send(sid, data)
+
+    return eio
+
+
+async def websocket_echo(request):
+    ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
+    await ws.prepare(request)
+    async for message in ws:
+        if message.type == web.WSMsgType.TEXT:
+            await ws.send_str(message.data)
+        elif message.type == web.WSMsgType.BINARY:
+            await ws.send_bytes(message.data)
+    return ws
+
+
+def create_app(chat=False):
+    sio = create_server(chat)
+    app = web.Application()
+    sio.attach(app)
+    create_engine_echo().attach(app, engineio_path="engine.io")
+    app.router.add_get("/echo", websocket_echo)
+    client = ROOT / "Sources/SwitchboardBrowserClient/Resources/socket.io.js"
+    public = ROOT / "Sources/SwitchboardChat/Public"
+
+    async def client_js(request):
+        return web.FileResponse(client, headers={"Content-Type": "application/javascript"})
+
+    async def index(request):
+        return web.FileResponse(public / "index.html")
+
+    app.router.add_get("/socket.io/socket.io.js", client_js)
+    if chat:
+        app.router.add_get("/", index)
+        for name in ("app.js", "style.css"):
+            app.router.add_get("/" + name, lambda request, name=name: web.FileResponse(public / name))
+    return app
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--chat", action="store_true", help="also serve the chat contract and page")
+    args = parser.parse_args()
+    web.run_app(create_app(args.chat), host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()
