@@ -18,7 +18,8 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private var masks = MaskKeyGenerator()
     private var inbound: ByteBuffer?
     private var context: ChannelHandlerContext?
-    private var needsFlush = false
+    private var outbound = ByteBuffer()
+    private static let outboundCapacity = 512
     private var countedFailure = false
     private var closing = false
 
@@ -54,12 +55,12 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        outbound = context.channel.allocator.buffer(capacity: Self.outboundCapacity)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        var request = context.channel.allocator.buffer(capacity: 256)
-        handshake.writeRequest(into: &request)
-        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+        handshake.writeRequest(into: &outbound)
+        flushIfNeeded(context: context)
         context.fireChannelActive()
     }
 
@@ -126,10 +127,10 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 closing = true
                 if session.state == .connected { loop.result.metrics.closedByServer += 1 }
                 session.closed()
-                writeFrame(.close, payload: frame.payload.getSlice(at: frame.payload.readerIndex, length: min(frame.payload.readableBytes, 2)) ?? ByteBuffer(), context: context)
-                let channel = context.channel
-                needsFlush = false
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
+                // Echo the status code (RFC 6455 §5.5.1), then close.
+                let status = frame.payload.getSlice(at: frame.payload.readerIndex, length: min(frame.payload.readableBytes, 2)) ?? ByteBuffer()
+                writeFrame(.close, payload: status, context: context)
+                flushThenClose(context: context)
                 return
             case .text, .binary, .continuation:
                 guard let (opcode, message) = try reassembler.feed(frame) else { continue }
@@ -242,6 +243,11 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         let elapsed = Double(nowNanos &- loop.startNanos) / 1e9
         let due = UInt64(elapsed * rate) + 1
         guard due > sequence else { return }
+        // The server is not reading fast enough: do not queue without bound; the next tick catches up.
+        guard context.channel.isWritable else {
+            loop.result.metrics.senderStalls += 1
+            return
+        }
         // Never burst more than one second's worth after a stall.
         let count = min(due - sequence, UInt64(max(rate, 1)))
         for _ in 0..<count {
@@ -275,25 +281,30 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         }
     }
 
+    /// Appends a masked text frame to the pending output; written and flushed once per read
+    /// cycle or timer tick, so a burst of messages costs one buffer, not one each.
     private func writeText(length: Int, context: ChannelHandlerContext, _ body: (inout ByteBuffer) -> Void) {
-        var buffer = context.channel.allocator.buffer(capacity: ClientFrameEncoder.frameLength(payloadLength: length))
-        ClientFrameEncoder.writeFrame(opcode: .text, payloadLength: length, maskKey: masks.next(), into: &buffer, body)
-        context.write(wrapOutboundOut(buffer), promise: nil)
-        needsFlush = true
+        ClientFrameEncoder.writeFrame(opcode: .text, payloadLength: length, maskKey: masks.next(), into: &outbound, body)
     }
 
     private func writeFrame(_ opcode: WebSocketOpcode, payload: ByteBuffer, context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: ClientFrameEncoder.frameLength(payloadLength: payload.readableBytes))
-        ClientFrameEncoder.writeFrame(opcode: opcode, payload: payload, maskKey: masks.next(), into: &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
-        needsFlush = true
+        ClientFrameEncoder.writeFrame(opcode: opcode, payload: payload, maskKey: masks.next(), into: &outbound)
     }
 
+    /// Writes and flushes the pending output, if any.
     private func flushIfNeeded(context: ChannelHandlerContext) {
-        if needsFlush {
-            needsFlush = false
-            context.flush()
-        }
+        guard outbound.readableBytes > 0 else { return }
+        let pending = outbound
+        outbound = context.channel.allocator.buffer(capacity: Self.outboundCapacity)
+        context.writeAndFlush(wrapOutboundOut(pending), promise: nil)
+    }
+
+    /// Flushes the pending output, then closes the connection once it is on the wire.
+    private func flushThenClose(context: ChannelHandlerContext) {
+        let pending = outbound
+        outbound = ByteBuffer()
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(pending)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     // MARK: Closing
@@ -319,10 +330,6 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         var status = context.channel.allocator.buffer(capacity: 2)
         status.writeInteger(UInt16(1000))
         writeFrame(.close, payload: status, context: context)
-        needsFlush = false
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
-            channel.close(promise: nil)
-        }
+        flushThenClose(context: context)
     }
 }

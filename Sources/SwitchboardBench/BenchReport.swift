@@ -16,6 +16,7 @@
 ///               "acksPerSecond": Double, "mismatches": Int },                 (echo only)
 ///   "fanout": { "senders": Int, "targetRate": Double, "roomSize": Int, "sent": Int,
 ///               "expectedDeliveries": Int, "delivered": Int, "deliveryRatio": Double,
+///               "achievedRate": Double, "senderStalls": Int,
 ///               "deliveriesPerSecond": Double, "orderViolations": Int,
 ///               "orderViolationsPerSender": [Int], "unexpectedEvents": Int }  (fanout only)
 ///   "idle":   { "holdSeconds": Double, "pings": Int, "pingsPerSecond": Double } (connect only)
@@ -29,6 +30,7 @@
 ///   "errors": { "<reason>": Int }
 /// }
 /// Latency = { "count", "min", "mean", "p50", "p90", "p99", "p999", "max" } in microseconds.
+/// Rates and ratios are rounded to 3 decimals.
 /// ```
 public struct BenchReport: Codable, Sendable {
     /// Connection figures.
@@ -75,6 +77,10 @@ public struct BenchReport: Codable, Sendable {
         public var roomSize: UInt64
         /// Messages sent.
         public var sent: UInt64
+        /// `sent / windowSeconds`: below `targetRate` when the server pushed back.
+        public var achievedRate: Double
+        /// Sender ticks skipped because the socket was not writable (the server fell behind).
+        public var senderStalls: UInt64
         /// `sent × roomSize`.
         public var expectedDeliveries: UInt64
         /// Deliveries received (window plus drain).

@@ -110,7 +110,7 @@ public struct BenchRunner: Sendable {
             let m = try await hub.metrics()
             let pings = m.pings - pingsBefore
             messagesForCPU = pings
-            idle = BenchReport.Idle(holdSeconds: windowSeconds, pings: pings, pingsPerSecond: windowSeconds > 0 ? Double(pings) / windowSeconds : 0)
+            idle = BenchReport.Idle(holdSeconds: windowSeconds, pings: pings, pingsPerSecond: windowSeconds > 0 ? (Double(pings) / windowSeconds).rounded3 : 0)
 
         case .echo(_, let inflight, let payload):
             before = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
@@ -126,7 +126,7 @@ public struct BenchRunner: Sendable {
             messagesForCPU = m.echoAcks
             echo = BenchReport.Echo(
                 inflightPerClient: inflight, payloadBytes: payload, sent: m.echoSent, acks: m.echoAcks,
-                acksPerSecond: Double(m.echoAcks) / windowSeconds, mismatches: m.echoMismatches)
+                acksPerSecond: (Double(m.echoAcks) / windowSeconds).rounded3, mismatches: m.echoMismatches)
 
         case .fanout(_, let rate, let senders, _):
             // Every connected client must be in the room before anything is sent.
@@ -163,8 +163,9 @@ public struct BenchRunner: Sendable {
             messagesForCPU = m.fanoutReceived
             fanout = BenchReport.Fanout(
                 senders: senders, targetRate: rate, roomSize: roomSize, sent: m.fanoutSent,
-                expectedDeliveries: totals.expected, delivered: m.fanoutReceived, deliveryRatio: totals.deliveryRatio,
-                deliveriesPerSecond: Double(m.fanoutReceived) / windowSeconds,
+                achievedRate: (Double(m.fanoutSent) / windowSeconds).rounded3, senderStalls: m.senderStalls,
+                expectedDeliveries: totals.expected, delivered: m.fanoutReceived, deliveryRatio: totals.deliveryRatio.rounded3,
+                deliveriesPerSecond: (Double(m.fanoutReceived) / windowSeconds).rounded3,
                 orderViolations: result.orderViolations.reduce(0, +), orderViolationsPerSender: result.orderViolations,
                 unexpectedEvents: m.unexpectedEvents)
         }
@@ -180,21 +181,21 @@ public struct BenchRunner: Sendable {
             let cpu = after.cpuMicros &- before.cpuMicros
             server = BenchReport.Server(
                 pid: pid, cpuMicros: cpu,
-                cpuMicrosPerMessage: messagesForCPU > 0 ? Double(cpu) / Double(messagesForCPU) : nil,
+                cpuMicrosPerMessage: messagesForCPU > 0 ? (Double(cpu) / Double(messagesForCPU)).rounded3 : nil,
                 rssBeforeBytes: before.rssBytes, rssAfterBytes: after.rssBytes,
                 rssDeltaBytes: Int64(after.rssBytes) - Int64(before.rssBytes),
-                rssPerConnectionBytes: rssPerConnection)
+                rssPerConnectionBytes: rssPerConnection.map { $0.rounded() })
         }
         let connectFailureCount = connectFailures.withLockedValue { $0.values.reduce(0, +) }
         let latency: LatencySummary?
         if case .connect = scenario { latency = nil } else { latency = LatencySummary(result.latency) }
         return BenchReport(
             scenario: scenario.name, target: configuration.target.description, threads: configuration.threads,
-            windowSeconds: windowSeconds,
+            windowSeconds: windowSeconds.rounded3,
             connections: BenchReport.Connections(
                 requested: total, connected: rampMetrics.connected, failed: result.metrics.failed + connectFailureCount,
-                closedByServer: result.metrics.closedByServer, rampSeconds: rampSeconds,
-                connectsPerSecond: Double(rampMetrics.connected) / rampSeconds,
+                closedByServer: result.metrics.closedByServer, rampSeconds: rampSeconds.rounded3,
+                connectsPerSecond: (Double(rampMetrics.connected) / rampSeconds).rounded3,
                 handshakeLatencyMicros: LatencySummary(result.connectLatency)),
             echo: echo, fanout: fanout, idle: idle, latencyMicros: latency, server: server, errors: errors)
     }
@@ -300,8 +301,9 @@ extension Duration {
 }
 
 extension Double {
-    var formatted3: String {
-        let scaled = (self * 1000).rounded() / 1000
-        return "\(scaled)"
-    }
+    /// Rounded to 3 decimals.
+    var rounded3: Double { (self * 1000).rounded() / 1000 }
+
+    /// Rounded to 3 decimals, as text.
+    var formatted3: String { "\(rounded3)" }
 }

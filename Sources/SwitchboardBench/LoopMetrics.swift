@@ -20,6 +20,8 @@ struct LoopMetrics: Sendable {
     var joined: UInt64 = 0
     /// `bcast` emits sent.
     var fanoutSent: UInt64 = 0
+    /// Sender timer ticks skipped because the connection was not writable (server behind).
+    var senderStalls: UInt64 = 0
     /// `bcast` deliveries received.
     var fanoutReceived: UInt64 = 0
     /// Events that were not a well-formed `bcast` from a known sender.
@@ -38,6 +40,7 @@ struct LoopMetrics: Sendable {
         joined += other.joined
         fanoutSent += other.fanoutSent
         fanoutReceived += other.fanoutReceived
+        senderStalls += other.senderStalls
         unexpectedEvents += other.unexpectedEvents
         errors.merge(other.errors, uniquingKeysWith: +)
     }
