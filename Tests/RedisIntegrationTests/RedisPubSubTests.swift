@@ -13,7 +13,7 @@ struct RedisPubSubTests {
             try await subscriber.subscribe(toPatterns: ["news.*"])
             var messages = subscriber.messages.makeAsyncIterator()
 
-            #expect(try await client.send(RESPCommand("PUBLISH", "room:1", "hello")) == .integer(1))
+            #expect(try await client.publish(ByteBuffer(string: "hello"), to: "room:1") == 1)
             #expect(try await client.send(RESPCommand("PUBLISH", "news.tech", "swift")) == .integer(1))
             #expect(try await client.send(RESPCommand("PUBLISH", "elsewhere", "ignored")) == .integer(0))
 
