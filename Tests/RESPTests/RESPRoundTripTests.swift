@@ -38,7 +38,7 @@ func randomValue(depth: Int, using rng: inout SeededGenerator) -> RESPValue {
     case 4: return .bulkError(blob())
     case 5: return .null
     case 6:
-        let special: [Double] = [.infinity, -.infinity, 0, -0.0, 1e300, 5e-324]
+        let special: [Double] = [.infinity, -.infinity, 0, -0.0, 1e300, .leastNonzeroMagnitude]
         return .double(Bool.random(using: &rng)
             ? special.randomElement(using: &rng)!
             : Double.random(in: -1e9...1e9, using: &rng))

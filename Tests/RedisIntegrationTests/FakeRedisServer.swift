@@ -69,7 +69,7 @@ final class FakeRedisServer: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var bytes = unwrapInboundIn(data)
-            received.withLockedValue { $0.writeImmutableBuffer(bytes) }
+            _ = received.withLockedValue { $0.writeImmutableBuffer(bytes) }
             buffer.writeBuffer(&bytes)
             while let value = try? RESPDecoder().decode(from: &buffer) {
                 let command = value.elements?.compactMap(\.string) ?? []
