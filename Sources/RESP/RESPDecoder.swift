@@ -64,7 +64,8 @@ public struct RESPDecoder: Sendable {
         var cursor = buffer
         var missing = 1
         guard let value = try self.value(from: &cursor, depth: 0, missing: &missing) else {
-            bytesNeeded = buffer.readableBytes + missing
+            bytesNeeded = buffer.readableBytes
+            bytesNeeded.addSaturating(missing)
             return nil
         }
         bytesNeeded = 0
@@ -134,7 +135,7 @@ public struct RESPDecoder: Sendable {
             return .map(pairs)
         case UInt8(ascii: "|"):
             guard let attributes = try pairs(from: &buffer, depth: depth, missing: &missing) else {
-                missing += 3  // the attributed value
+                missing.addSaturating(3)  // the attributed value
                 return nil
             }
             guard let value = try value(from: &buffer, depth: depth, missing: &missing) else { return nil }
@@ -154,15 +155,15 @@ public struct RESPDecoder: Sendable {
         guard count >= 0 else { return .some(nil) }
         guard depth < limits.maxDepth else { throw RESPDecodingError(code: .nestingTooDeep) }
         // Every element takes at least three bytes (`_\r\n`): wait for them before reserving memory.
-        guard buffer.readableBytes >= count * 3 else {
-            missing = count * 3 - buffer.readableBytes
+        guard buffer.readableBytes / 3 >= count else {
+            missing = count.multipliedReportingOverflow(by: 3).overflow ? .max : count * 3 - buffer.readableBytes
             return nil
         }
         var elements: [RESPValue] = []
         elements.reserveCapacity(count)
         for index in 0..<count {
             guard let element = try value(from: &buffer, depth: depth + 1, missing: &missing) else {
-                missing += 3 * (count - index - 1)
+                missing.addSaturating(3 * (count - index - 1))
                 return nil
             }
             elements.append(element)
@@ -176,19 +177,19 @@ public struct RESPDecoder: Sendable {
         guard let count = try length(from: &buffer, allowsNull: false, limit: limits.maxAggregateCount,
                                      tooLarge: .aggregateTooLarge) else { return nil }
         guard depth < limits.maxDepth else { throw RESPDecodingError(code: .nestingTooDeep) }
-        guard buffer.readableBytes >= count * 6 else {
-            missing = count * 6 - buffer.readableBytes
+        guard buffer.readableBytes / 6 >= count else {
+            missing = count.multipliedReportingOverflow(by: 6).overflow ? .max : count * 6 - buffer.readableBytes
             return nil
         }
         var pairs: [RESPPair] = []
         pairs.reserveCapacity(count)
         for index in 0..<count {
             guard let key = try value(from: &buffer, depth: depth + 1, missing: &missing) else {
-                missing += 3 + 6 * (count - index - 1)
+                missing.addSaturating(3 + 6 * (count - index - 1))
                 return nil
             }
             guard let value = try value(from: &buffer, depth: depth + 1, missing: &missing) else {
-                missing += 6 * (count - index - 1)
+                missing.addSaturating(6 * (count - index - 1))
                 return nil
             }
             pairs.append(RESPPair(key: key, value: value))
@@ -204,8 +205,8 @@ public struct RESPDecoder: Sendable {
         guard let length = try length(from: &buffer, allowsNull: allowsNull, limit: limits.maxBulkLength,
                                       tooLarge: .bulkStringTooLong) else { return nil }
         guard length >= 0 else { return .some(nil) }
-        guard buffer.readableBytes >= length + 2 else {
-            missing = length + 2 - buffer.readableBytes
+        guard buffer.readableBytes - 2 >= length else {
+            missing = length == .max ? .max : length + 2 - buffer.readableBytes
             return nil
         }
         let payload = buffer.readSlice(length: length)!
@@ -299,5 +300,13 @@ public struct RESPDecoder: Sendable {
             bytes = bytes.dropFirst()
         }
         return !bytes.isEmpty && bytes.allSatisfy { $0 &- UInt8(ascii: "0") < 10 }
+    }
+}
+
+extension Int {
+    /// Adds `other`, stopping at `Int.max` instead of overflowing.
+    fileprivate mutating func addSaturating(_ other: Int) {
+        let (sum, overflow) = self.addingReportingOverflow(other)
+        self = overflow ? .max : sum
     }
 }
