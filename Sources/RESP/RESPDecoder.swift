@@ -48,15 +48,36 @@ public struct RESPDecoder: Sendable {
     ///   yet, with nothing consumed.
     /// - Throws: ``RESPDecodingError`` if the bytes break the protocol or a limit.
     public func decode(from buffer: inout ByteBuffer) throws(RESPDecodingError) -> RESPValue? {
+        var bytesNeeded = 0
+        return try decode(from: &buffer, bytesNeeded: &bytesNeeded)
+    }
+
+    /// Decodes one value like ``decode(from:)``; when the bytes are incomplete, also tells how many
+    /// readable bytes the value needs at the least, so a caller can skip decoding until they arrived.
+    ///
+    /// With this hint, a large aggregate arriving in many reads is parsed a logarithmic number of times
+    /// instead of once per read.
+    ///
+    /// - Parameter bytesNeeded: set to 0 on success, or to a lower bound of the readable bytes the value
+    ///   needs (more than `buffer.readableBytes`) when `nil` is returned.
+    package func decode(from buffer: inout ByteBuffer, bytesNeeded: inout Int) throws(RESPDecodingError) -> RESPValue? {
         var cursor = buffer
-        guard let value = try self.value(from: &cursor, depth: 0) else { return nil }
+        var missing = 1
+        guard let value = try self.value(from: &cursor, depth: 0, missing: &missing) else {
+            bytesNeeded = buffer.readableBytes
+            bytesNeeded.addSaturating(missing)
+            return nil
+        }
+        bytesNeeded = 0
         buffer.moveReaderIndex(to: cursor.readerIndex)
         return value
     }
 
     // MARK: Values
 
-    private func value(from buffer: inout ByteBuffer, depth: Int) throws(RESPDecodingError) -> RESPValue? {
+    private func value(
+        from buffer: inout ByteBuffer, depth: Int, missing: inout Int
+    ) throws(RESPDecodingError) -> RESPValue? {
         guard let type = buffer.readInteger(as: UInt8.self) else { return nil }
         switch type {
         case UInt8(ascii: "+"):
@@ -68,13 +89,14 @@ public struct RESPDecoder: Sendable {
             guard let value = Self.parseInteger(line) else { throw RESPDecodingError(code: .invalidInteger) }
             return .integer(value)
         case UInt8(ascii: "$"):
-            guard let payload = try blob(from: &buffer, allowsNull: true) else { return nil }
+            guard let payload = try blob(from: &buffer, allowsNull: true, missing: &missing) else { return nil }
             return payload.map(RESPValue.bulkString) ?? .null
         case UInt8(ascii: "!"):
-            guard let payload = try blob(from: &buffer, allowsNull: false) else { return nil }
+            guard let payload = try blob(from: &buffer, allowsNull: false, missing: &missing) else { return nil }
             return payload.map(RESPValue.bulkError) ?? .null
         case UInt8(ascii: "="):
-            guard let payload = try blob(from: &buffer, allowsNull: false), var content = payload else { return nil }
+            guard let payload = try blob(from: &buffer, allowsNull: false, missing: &missing), var content = payload
+            else { return nil }
             guard content.readableBytes >= 4, content.getInteger(at: content.readerIndex + 3, as: UInt8.self) == UInt8(ascii: ":"),
                 let format = content.readString(length: 3)
             else { throw RESPDecodingError(code: .invalidVerbatimString) }
@@ -100,20 +122,23 @@ public struct RESPDecoder: Sendable {
             guard Self.isBigNumber(line) else { throw RESPDecodingError(code: .invalidBigNumber) }
             return .bigNumber(line)
         case UInt8(ascii: "*"):
-            guard let elements = try aggregate(from: &buffer, depth: depth, allowsNull: true) else { return nil }
+            guard let elements = try aggregate(from: &buffer, depth: depth, allowsNull: true, missing: &missing) else { return nil }
             return elements.map(RESPValue.array) ?? .null
         case UInt8(ascii: "~"):
-            guard let elements = try aggregate(from: &buffer, depth: depth, allowsNull: false) else { return nil }
+            guard let elements = try aggregate(from: &buffer, depth: depth, allowsNull: false, missing: &missing) else { return nil }
             return elements.map(RESPValue.set) ?? .null
         case UInt8(ascii: ">"):
-            guard let elements = try aggregate(from: &buffer, depth: depth, allowsNull: false) else { return nil }
+            guard let elements = try aggregate(from: &buffer, depth: depth, allowsNull: false, missing: &missing) else { return nil }
             return elements.map(RESPValue.push) ?? .null
         case UInt8(ascii: "%"):
-            guard let pairs = try pairs(from: &buffer, depth: depth) else { return nil }
+            guard let pairs = try pairs(from: &buffer, depth: depth, missing: &missing) else { return nil }
             return .map(pairs)
         case UInt8(ascii: "|"):
-            guard let attributes = try pairs(from: &buffer, depth: depth) else { return nil }
-            guard let value = try value(from: &buffer, depth: depth) else { return nil }
+            guard let attributes = try pairs(from: &buffer, depth: depth, missing: &missing) else {
+                missing.addSaturating(3)  // the attributed value
+                return nil
+            }
+            guard let value = try value(from: &buffer, depth: depth, missing: &missing) else { return nil }
             return .attributed(value, attributes: attributes)
         default:
             throw RESPDecodingError(code: .unknownType)
@@ -123,34 +148,50 @@ public struct RESPDecoder: Sendable {
     /// Reads the element count line of an aggregate and its elements.
     /// - Returns: `nil` if incomplete; `.some(nil)` for a RESP2 null array.
     private func aggregate(
-        from buffer: inout ByteBuffer, depth: Int, allowsNull: Bool
+        from buffer: inout ByteBuffer, depth: Int, allowsNull: Bool, missing: inout Int
     ) throws(RESPDecodingError) -> [RESPValue]?? {
         guard let count = try length(from: &buffer, allowsNull: allowsNull, limit: limits.maxAggregateCount,
                                      tooLarge: .aggregateTooLarge) else { return nil }
         guard count >= 0 else { return .some(nil) }
         guard depth < limits.maxDepth else { throw RESPDecodingError(code: .nestingTooDeep) }
         // Every element takes at least three bytes (`_\r\n`): wait for them before reserving memory.
-        guard buffer.readableBytes >= count * 3 else { return nil }
+        guard buffer.readableBytes / 3 >= count else {
+            missing = count.multipliedReportingOverflow(by: 3).overflow ? .max : count * 3 - buffer.readableBytes
+            return nil
+        }
         var elements: [RESPValue] = []
         elements.reserveCapacity(count)
-        for _ in 0..<count {
-            guard let element = try value(from: &buffer, depth: depth + 1) else { return nil }
+        for index in 0..<count {
+            guard let element = try value(from: &buffer, depth: depth + 1, missing: &missing) else {
+                missing.addSaturating(3 * (count - index - 1))
+                return nil
+            }
             elements.append(element)
         }
         return .some(elements)
     }
 
-    private func pairs(from buffer: inout ByteBuffer, depth: Int) throws(RESPDecodingError) -> [RESPPair]? {
+    private func pairs(
+        from buffer: inout ByteBuffer, depth: Int, missing: inout Int
+    ) throws(RESPDecodingError) -> [RESPPair]? {
         guard let count = try length(from: &buffer, allowsNull: false, limit: limits.maxAggregateCount,
                                      tooLarge: .aggregateTooLarge) else { return nil }
         guard depth < limits.maxDepth else { throw RESPDecodingError(code: .nestingTooDeep) }
-        guard buffer.readableBytes >= count * 6 else { return nil }
+        guard buffer.readableBytes / 6 >= count else {
+            missing = count.multipliedReportingOverflow(by: 6).overflow ? .max : count * 6 - buffer.readableBytes
+            return nil
+        }
         var pairs: [RESPPair] = []
         pairs.reserveCapacity(count)
-        for _ in 0..<count {
-            guard let key = try value(from: &buffer, depth: depth + 1),
-                let value = try value(from: &buffer, depth: depth + 1)
-            else { return nil }
+        for index in 0..<count {
+            guard let key = try value(from: &buffer, depth: depth + 1, missing: &missing) else {
+                missing.addSaturating(3 + 6 * (count - index - 1))
+                return nil
+            }
+            guard let value = try value(from: &buffer, depth: depth + 1, missing: &missing) else {
+                missing.addSaturating(6 * (count - index - 1))
+                return nil
+            }
             pairs.append(RESPPair(key: key, value: value))
         }
         return pairs
@@ -158,11 +199,16 @@ public struct RESPDecoder: Sendable {
 
     /// Reads a length line and its payload followed by CR LF.
     /// - Returns: `nil` if incomplete; `.some(nil)` for a RESP2 null bulk string.
-    private func blob(from buffer: inout ByteBuffer, allowsNull: Bool) throws(RESPDecodingError) -> ByteBuffer?? {
+    private func blob(
+        from buffer: inout ByteBuffer, allowsNull: Bool, missing: inout Int
+    ) throws(RESPDecodingError) -> ByteBuffer?? {
         guard let length = try length(from: &buffer, allowsNull: allowsNull, limit: limits.maxBulkLength,
                                       tooLarge: .bulkStringTooLong) else { return nil }
         guard length >= 0 else { return .some(nil) }
-        guard buffer.readableBytes >= length + 2 else { return nil }
+        guard buffer.readableBytes - 2 >= length else {
+            missing = length == .max ? .max : length + 2 - buffer.readableBytes
+            return nil
+        }
         let payload = buffer.readSlice(length: length)!
         guard buffer.readInteger(as: UInt16.self) == Self.crlf else {
             throw RESPDecodingError(code: .missingTerminator)
@@ -254,5 +300,13 @@ public struct RESPDecoder: Sendable {
             bytes = bytes.dropFirst()
         }
         return !bytes.isEmpty && bytes.allSatisfy { $0 &- UInt8(ascii: "0") < 10 }
+    }
+}
+
+extension Int {
+    /// Adds `other`, stopping at `Int.max` instead of overflowing.
+    fileprivate mutating func addSaturating(_ other: Int) {
+        let (sum, overflow) = self.addingReportingOverflow(other)
+        self = overflow ? .max : sum
     }
 }

@@ -12,17 +12,24 @@ struct RedisRequest {
 /// Asks the handler to close once every pending command has its reply.
 struct RedisGracefulCloseEvent: Sendable {}
 
-/// Adapts ``RESPDecoder`` to NIO's single-step decoding.
+/// Adapts ``RESPDecoder`` to NIO's single-step decoding, skipping decode attempts until at least as many
+/// bytes arrived as the incomplete value is known to need.
 struct RESPValueDecoder: NIOSingleStepByteToMessageDecoder {
     typealias InboundOut = RESPValue
     let decoder: RESPDecoder
+    private var bytesNeeded = 0
 
-    func decode(buffer: inout ByteBuffer) throws -> RESPValue? {
-        try decoder.decode(from: &buffer)
+    init(decoder: RESPDecoder) {
+        self.decoder = decoder
     }
 
-    func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> RESPValue? {
-        try decoder.decode(from: &buffer)
+    mutating func decode(buffer: inout ByteBuffer) throws -> RESPValue? {
+        guard buffer.readableBytes >= bytesNeeded else { return nil }
+        return try decoder.decode(from: &buffer, bytesNeeded: &bytesNeeded)
+    }
+
+    mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> RESPValue? {
+        try decode(buffer: &buffer)
     }
 }
 

@@ -42,6 +42,16 @@ public final class RedisClient: Service, Sendable {
         return try await connection.send(command)
     }
 
+    /// Publishes `message` to `channel` (`PUBLISH`) and returns how many subscribers received it.
+    @discardableResult
+    public func publish(_ message: ByteBuffer, to channel: String) async throws(RedisError) -> Int {
+        let reply = try await send(RESPCommand("PUBLISH", channel, message))
+        guard case .integer(let receivers) = reply else {
+            throw RedisError(code: .protocolViolation, message: "PUBLISH answered \(reply), not an integer")
+        }
+        return Int(receivers)
+    }
+
     /// Waits for graceful shutdown (or cancellation), then closes every connection after its pending replies.
     public func run() async throws {
         try? await gracefulShutdown()

@@ -105,7 +105,7 @@ public final class RedisConnection: Sendable {
         return promise.futureResult
     }
 
-    /// Sends a command and waits for its reply; see ``send(_:)-(RESPCommand)``.
+    /// Sends a command and waits for its reply; errors as for the `EventLoopFuture` variant.
     @discardableResult
     public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
         do {

@@ -38,7 +38,7 @@ func randomValue(depth: Int, using rng: inout SeededGenerator) -> RESPValue {
     case 4: return .bulkError(blob())
     case 5: return .null
     case 6:
-        let special: [Double] = [.infinity, -.infinity, 0, -0.0, 1e300, 5e-324]
+        let special: [Double] = [.infinity, -.infinity, 0, -0.0, 1e300, .leastNonzeroMagnitude]
         return .double(Bool.random(using: &rng)
             ? special.randomElement(using: &rng)!
             : Double.random(in: -1e9...1e9, using: &rng))
@@ -112,5 +112,67 @@ struct RESPRoundTripTests {
                 #expect(prefix.readableBytes == length)
             }
         }
+    }
+}
+
+@Suite("RESPDecoder bytes-needed hint")
+struct RESPDecoderHintTests {
+    @Test("the hint never exceeds the real size, and decoding only when it is reached still finds every value",
+          arguments: [11 as UInt64, 12, 13])
+    func hintIsALowerBound(seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
+        let values = (0..<60).map { _ in randomValue(depth: 4, using: &rng) }
+        var stream = ByteBuffer()
+        var sizes: [Int] = []
+        for value in values {
+            let before = stream.readableBytes
+            value.encode(into: &stream)
+            sizes.append(stream.readableBytes - before)
+        }
+        let decoder = RESPDecoder()
+        var buffer = ByteBuffer()
+        var decoded: [RESPValue] = []
+        var needed = 0
+        var attempts = 0
+        while stream.readableBytes > 0 {
+            var chunk = stream.readSlice(length: min(stream.readableBytes, Int.random(in: 1...7, using: &rng)))!
+            buffer.writeBuffer(&chunk)
+            while buffer.readableBytes >= needed {
+                attempts += 1
+                guard let value = try decoder.decode(from: &buffer, bytesNeeded: &needed) else {
+                    #expect(needed > buffer.readableBytes)
+                    if decoded.count < sizes.count {
+                        #expect(needed <= sizes[decoded.count], "hint \(needed) over real size \(sizes[decoded.count])")
+                    }
+                    break
+                }
+                decoded.append(value)
+            }
+        }
+        #expect(decoded == values)
+    }
+
+    @Test("a large array arriving in small reads is parsed far fewer times than there are reads")
+    func largeArrayFewAttempts() throws {
+        let value = RESPValue.array((0..<5_000).map { .integer(Int64($0)) })
+        var stream = ByteBuffer()
+        value.encode(into: &stream)
+        let decoder = RESPDecoder()
+        var buffer = ByteBuffer()
+        var needed = 0
+        var attempts = 0
+        var reads = 0
+        var result: RESPValue?
+        while let chunkLength = Optional(min(stream.readableBytes, 128)), chunkLength > 0 {
+            var chunk = stream.readSlice(length: chunkLength)!
+            buffer.writeBuffer(&chunk)
+            reads += 1
+            if buffer.readableBytes >= needed {
+                attempts += 1
+                result = try decoder.decode(from: &buffer, bytesNeeded: &needed)
+            }
+        }
+        #expect(result == value)
+        #expect(attempts < reads / 10, "\(attempts) parses for \(reads) reads")
     }
 }

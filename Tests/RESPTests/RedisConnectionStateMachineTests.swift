@@ -317,3 +317,37 @@ struct RedisPubSubStateTests {
         #expect(Did(machine.received(.array(["message", "a", "hi"]))) == .succeed(1, .array(["message", "a", "hi"]), close: false))
     }
 }
+
+@Suite("Subscription command and push names")
+struct RedisSubscriptionNameTests {
+    @Test("subscription commands are recognised in any letter case; others are not")
+    func commandNames() {
+        #expect(RedisSubscriptionBook.classify(command: "subscribe")! == (.channel, true))
+        #expect(RedisSubscriptionBook.classify(command: "PUnSubscribe")! == (.pattern, false))
+        #expect(RedisSubscriptionBook.classify(command: "SSUBSCRIBE")! == (.shardChannel, true))
+        #expect(RedisSubscriptionBook.classify(command: "PUBLISH") == nil)
+        #expect(RedisSubscriptionBook.classify(command: "SUBSCRIBED") == nil)
+        #expect(RedisSubscriptionBook.classify(command: "SUBSCRIB\u{C9}") == nil)
+    }
+
+    @Test("push kinds are recognised in any letter case")
+    func pushNames() {
+        guard case .message(.pattern)? = RedisSubscriptionBook.classify(push: ByteBuffer(string: "PMessage")) else {
+            Issue.record("pmessage not recognised")
+            return
+        }
+        guard case .confirmation(.shardChannel, false)? = RedisSubscriptionBook.classify(push: ByteBuffer(string: "sunsubscribe")) else {
+            Issue.record("sunsubscribe not recognised")
+            return
+        }
+        #expect(RedisSubscriptionBook.classify(push: ByteBuffer(string: "invalidate")) == nil)
+        #expect(RedisSubscriptionBook.classify(push: ByteBuffer(string: "messages")) == nil)
+    }
+
+    @Test("a lower-case subscribe sent as a plain command is still tracked")
+    func lowerCaseSubscribe() {
+        var machine = readyMachine()
+        _ = machine.send(RESPCommand("subscribe", "a"), context: 1, deadline: nil)
+        #expect(Did(machine.received(pushValue("subscribe", "a", 1))) == .succeed(1, pushValue("subscribe", "a", 1), close: false))
+    }
+}

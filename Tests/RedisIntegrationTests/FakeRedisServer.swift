@@ -13,6 +13,10 @@ final class FakeRedisServer: Sendable {
     let channel: any Channel
     private let connectionCount: NIOLockedValueBox<Int>
     private let closedCount: NIOLockedValueBox<Int>
+    private let receivedBytes = NIOLockedValueBox(ByteBuffer())
+
+    /// Every byte received from clients, in arrival order.
+    var received: ByteBuffer { receivedBytes.withLockedValue { $0 } }
 
     var port: Int { channel.localAddress!.port! }
 
@@ -25,6 +29,7 @@ final class FakeRedisServer: Sendable {
 
     init(respond: @escaping Responder) async throws {
         let counter = NIOLockedValueBox(0)
+        let receivedBytes = self.receivedBytes
         let closed = NIOLockedValueBox(0)
         self.channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -35,7 +40,7 @@ final class FakeRedisServer: Sendable {
                 }
                 channel.closeFuture.whenComplete { _ in closed.withLockedValue { $0 += 1 } }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Handler(connection: index, respond: respond))
+                    try channel.pipeline.syncOperations.addHandler(Handler(connection: index, respond: respond, received: receivedBytes))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -52,16 +57,19 @@ final class FakeRedisServer: Sendable {
         typealias OutboundOut = ByteBuffer
         let connection: Int
         let respond: Responder
+        let received: NIOLockedValueBox<ByteBuffer>
         var buffer = ByteBuffer()
         var requests = 0
 
-        init(connection: Int, respond: @escaping Responder) {
+        init(connection: Int, respond: @escaping Responder, received: NIOLockedValueBox<ByteBuffer>) {
             self.connection = connection
             self.respond = respond
+            self.received = received
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var bytes = unwrapInboundIn(data)
+            _ = received.withLockedValue { $0.writeImmutableBuffer(bytes) }
             buffer.writeBuffer(&bytes)
             while let value = try? RESPDecoder().decode(from: &buffer) {
                 let command = value.elements?.compactMap(\.string) ?? []

@@ -81,6 +81,17 @@ struct RedisWireTests {
         await connection.close()
     }
 
+    @Test("the exact bytes: HELLO 3, then each command as an array of bulk strings")
+    func exactBytes() async throws {
+        let server = try await fakeServer { _, _ in ":1\r\n" }
+        defer { Task { await server.stop() } }
+        let connection = try await RedisConnection.connect(configuration: RedisConfiguration(port: server.port))
+        #expect(try await connection.send(RESPCommand("INCR", "n")) == .integer(1))
+        #expect(String(buffer: server.received)
+                == "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n" + "*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n")
+        await connection.close()
+    }
+
     @Test("when HELLO is refused, AUTH and CLIENT SETNAME follow before SELECT")
     func fallbackBytes() async throws {
         let seen = NIOLockedValueBox<[[String]]>([])

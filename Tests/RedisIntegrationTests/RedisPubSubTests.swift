@@ -13,7 +13,7 @@ struct RedisPubSubTests {
             try await subscriber.subscribe(toPatterns: ["news.*"])
             var messages = subscriber.messages.makeAsyncIterator()
 
-            #expect(try await client.send(RESPCommand("PUBLISH", "room:1", "hello")) == .integer(1))
+            #expect(try await client.publish(ByteBuffer(string: "hello"), to: "room:1") == 1)
             #expect(try await client.send(RESPCommand("PUBLISH", "news.tech", "swift")) == .integer(1))
             #expect(try await client.send(RESPCommand("PUBLISH", "elsewhere", "ignored")) == .integer(0))
 
@@ -111,6 +111,25 @@ struct RedisPubSubTests {
             #expect(seen == ["events", "user.1"])
             await subscriber.shutdown()
             await publisher.shutdown()
+        }
+    }
+
+    @Test("run() finishes the message stream when its task is cancelled; pattern unsubscribe stops delivery")
+    func subscriberServiceLifecycle() async throws {
+        try await withRedisServer { server in
+            let subscriber = RedisSubscriber(configuration: server.configuration)
+            let client = RedisClient(configuration: server.configuration)
+            let running = Task { try await subscriber.run() }
+            try await subscriber.subscribe(toPatterns: ["a.*", "b.*"])
+            try await subscriber.unsubscribe(fromPatterns: ["a.*"])
+            #expect(try await client.publish(ByteBuffer(string: "x"), to: "a.1") == 0)
+            #expect(try await client.publish(ByteBuffer(string: "y"), to: "b.1") == 1)
+            var messages = subscriber.messages.makeAsyncIterator()
+            #expect(await messages.next()?.payload == ByteBuffer(string: "y"))
+            running.cancel()
+            try await running.value
+            #expect(await messages.next() == nil)
+            await client.shutdown()
         }
     }
 }

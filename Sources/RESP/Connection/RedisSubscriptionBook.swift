@@ -30,8 +30,7 @@ package struct RedisSubscriptionBook: Sendable {
     /// - Returns: what the command waits for, or `nil` if it is not a subscription command (or has no
     ///   argument where one is required, so the server will answer with an ordinary error).
     package mutating func commandSent(_ command: RESPCommand) -> RedisSubscriptionExpectation? {
-        guard command.name.utf8.count <= 12,
-            let (kind, isSubscribe) = Self.classify(command: command.name)
+        guard let (kind, isSubscribe) = Self.classify(command: command.name)
         else { return nil }
         let arguments = command.arguments.map { String(buffer: $0) }
         if isSubscribe {
@@ -64,34 +63,46 @@ package struct RedisSubscriptionBook: Sendable {
         projected[kind]?.remove(channel)
     }
 
+    /// Recognises a subscription command name, in any letter case, without allocating.
     static func classify(command name: String) -> (RedisSubscriptionKind, Bool)? {
-        switch name.uppercased() {
-        case "SUBSCRIBE": (.channel, true)
-        case "UNSUBSCRIBE": (.channel, false)
-        case "PSUBSCRIBE": (.pattern, true)
-        case "PUNSUBSCRIBE": (.pattern, false)
-        case "SSUBSCRIBE": (.shardChannel, true)
-        case "SUNSUBSCRIBE": (.shardChannel, false)
-        default: nil
+        let utf8 = name.utf8
+        guard (9...12).contains(utf8.count) else { return nil }
+        for (candidate, result) in commandNames where asciiCaseInsensitiveEqual(utf8, candidate) {
+            return result
         }
+        return nil
     }
 
+    private static let commandNames: [(String, (RedisSubscriptionKind, Bool))] = [
+        ("subscribe", (.channel, true)), ("unsubscribe", (.channel, false)),
+        ("psubscribe", (.pattern, true)), ("punsubscribe", (.pattern, false)),
+        ("ssubscribe", (.shardChannel, true)), ("sunsubscribe", (.shardChannel, false)),
+    ]
+
+    /// Recognises the kind of a pub/sub push from its first element, without allocating.
     static func classify(push name: ByteBuffer) -> PushName? {
-        switch name.readableBytesView.count {
-        case 7...12: break
-        default: return nil
+        let bytes = name.readableBytesView
+        guard (7...12).contains(bytes.count) else { return nil }
+        for (candidate, result) in pushNames where asciiCaseInsensitiveEqual(bytes, candidate) {
+            return result
         }
-        switch String(buffer: name).lowercased() {
-        case "message": return .message(.channel)
-        case "pmessage": return .message(.pattern)
-        case "smessage": return .message(.shardChannel)
-        case "subscribe": return .confirmation(.channel, isSubscribe: true)
-        case "unsubscribe": return .confirmation(.channel, isSubscribe: false)
-        case "psubscribe": return .confirmation(.pattern, isSubscribe: true)
-        case "punsubscribe": return .confirmation(.pattern, isSubscribe: false)
-        case "ssubscribe": return .confirmation(.shardChannel, isSubscribe: true)
-        case "sunsubscribe": return .confirmation(.shardChannel, isSubscribe: false)
-        default: return nil
+        return nil
+    }
+
+    private static let pushNames: [(String, PushName)] = [
+        ("message", .message(.channel)), ("pmessage", .message(.pattern)), ("smessage", .message(.shardChannel)),
+        ("subscribe", .confirmation(.channel, isSubscribe: true)),
+        ("unsubscribe", .confirmation(.channel, isSubscribe: false)),
+        ("psubscribe", .confirmation(.pattern, isSubscribe: true)),
+        ("punsubscribe", .confirmation(.pattern, isSubscribe: false)),
+        ("ssubscribe", .confirmation(.shardChannel, isSubscribe: true)),
+        ("sunsubscribe", .confirmation(.shardChannel, isSubscribe: false)),
+    ]
+
+    /// Whether `bytes` spell `lowercase` in any ASCII letter case.
+    private static func asciiCaseInsensitiveEqual(_ bytes: some Collection<UInt8>, _ lowercase: String) -> Bool {
+        bytes.elementsEqual(lowercase.utf8) { byte, expected in
+            byte == expected || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && byte | 0x20 == expected)
         }
     }
 
