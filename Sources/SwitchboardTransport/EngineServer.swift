@@ -106,7 +106,8 @@ public final class EngineServer: Sendable {
         case .failure(let error):
             return error
         case .success(.upgrade(let sid)):
-            return session(sid) == nil ? .unknownSessionID : nil
+            guard session(sid) != nil else { return .unknownSessionID }
+            return configuration.allowUpgrades ? nil : .badRequest
         case .success(.handshake):
             return nil
         case .success:

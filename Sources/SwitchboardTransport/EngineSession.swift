@@ -148,14 +148,14 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
         }
     }
 
-    func webSocketClosed(_ connection: EngineWebSocketConnection) {
+    func webSocketClosed(_ connection: EngineWebSocketConnection, reason: EngineCloseReason) {
         guard eventLoop.inEventLoop else {
-            eventLoop.execute { self.webSocketClosed(connection) }
+            eventLoop.execute { self.webSocketClosed(connection, reason: reason) }
             return
         }
         if connection === socket {
             socket = nil
-            perform(machine.webSocketClosed(reason: .transportClose), request: nil, webSocket: nil)
+            perform(machine.webSocketClosed(reason: reason), request: nil, webSocket: nil)
         } else if connection === probeSocket {
             probeSocket = nil
             perform(machine.probeWebSocketClosed(), request: nil, webSocket: nil)

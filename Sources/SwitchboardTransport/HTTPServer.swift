@@ -10,6 +10,13 @@ import ServiceLifecycle
 ///
 /// `run()` binds, serves until graceful shutdown, then stops accepting, closes Engine.IO sessions with
 /// "server shutting down" and drains. It prints nothing; read ``localPort`` once bound.
+///
+/// Each connection lives on one loop of `eventLoopGroup`; a session's requests that arrive on other loops
+/// hop to the session's loop. Requests of one session sent on *different* connections a few milliseconds
+/// apart can therefore be handled out of their sending order when the machine is busy. The protocol test
+/// suites race exactly that (a second poll 5 ms after the first, a poll right after the WebSocket `5`), so
+/// conformance runs should pass a one-thread group, e.g. `MultiThreadedEventLoopGroup(numberOfThreads: 1)`,
+/// which handles events in arrival order as engine.io does.
 public final class HTTPServer: Service, Sendable {
     enum State {
         case idle
