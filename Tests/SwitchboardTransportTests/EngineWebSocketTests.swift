@@ -6,7 +6,7 @@ import Testing
 @Suite("Engine.IO over WebSocket and the upgrade", .timeLimit(.minutes(1)))
 struct EngineWebSocketTests {
     @Test func handshakeIsTheFirstFrameWithNoUpgrades() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start(configuration: TestServer.conformance)
         defer { Task { await server.stop() } }
         let client = try await server.client()
         try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
@@ -70,7 +70,7 @@ struct EngineWebSocketTests {
     }
 
     @Test func pingsArriveEveryIntervalAndPongsKeepTheSession() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start(configuration: TestServer.conformance)
         defer { Task { await server.stop() } }
         let client = try await server.client()
         try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
@@ -84,7 +84,7 @@ struct EngineWebSocketTests {
     }
 
     @Test func missingPongClosesTheWebSocket() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start(configuration: TestServer.conformance)
         defer { Task { await server.stop() } }
         let client = try await server.client()
         try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
@@ -123,10 +123,7 @@ struct EngineWebSocketTests {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
-        let socket = try await server.client()
-        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
-        try await socket.send(WSFrame.text("2probe"))
-        #expect(try await socket.readText() == "3probe")
+        let socket = try await server.probedWebSocket(sid)
         let poll = try await server.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)")
         #expect(poll.status == 200)
         #expect(poll.bodyText == "6")
@@ -140,13 +137,8 @@ struct EngineWebSocketTests {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
-        let pending = try await server.client()
-        try await pending.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
-        try await Task.sleep(for: .milliseconds(20))
-        let socket = try await server.client()
-        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
-        try await socket.send(WSFrame.text("2probe"))
-        #expect(try await socket.readText() == "3probe")
+        let pending = try await server.pendingPoll(sid)
+        let socket = try await server.probedWebSocket(sid)
         let poll = try await pending.readResponse()
         #expect(poll.bodyText == "6")
         await pending.close()
@@ -157,11 +149,7 @@ struct EngineWebSocketTests {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
-        let socket = try await server.client()
-        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
-        try await socket.send(WSFrame.text("2probe"))
-        #expect(try await socket.readText() == "3probe")
-        try await socket.send(WSFrame.text("5"))
+        let socket = try await server.probedWebSocket(sid, upgrade: true)
         try await Task.sleep(for: .milliseconds(20))
         #expect(try await server.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)").status == 400)
         try await socket.send(WSFrame.text("4hello"))
@@ -173,11 +161,7 @@ struct EngineWebSocketTests {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
-        let socket = try await server.client()
-        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
-        try await socket.send(WSFrame.text("2probe"))
-        #expect(try await socket.readText() == "3probe")
-        try await socket.send(WSFrame.text("5"))
+        let socket = try await server.probedWebSocket(sid, upgrade: true)
         let second = try await server.client()
         try await second.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
         try await second.waitUntilClosed()
@@ -192,10 +176,7 @@ struct EngineWebSocketTests {
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
         let connection = try #require(delegate.connections.first)
-        let socket = try await server.client()
-        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
-        try await socket.send(WSFrame.text("2probe"))
-        #expect(try await socket.readText() == "3probe")
+        let socket = try await server.probedWebSocket(sid)
         connection.send([OutboundEngineMessage(text: ByteBuffer(string: "a")), OutboundEngineMessage(text: ByteBuffer(string: "b"))])
         try await Task.sleep(for: .milliseconds(20))
         try await socket.send(WSFrame.text("5"))

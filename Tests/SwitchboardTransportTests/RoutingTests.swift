@@ -132,9 +132,7 @@ struct ServerLifecycleTests {
         try await ws.openWebSocket("/engine.io/?EIO=4&transport=websocket")
         _ = try await ws.readText()
         let sid = try await server.openPollingSession()
-        let pending = try await server.client()
-        try await pending.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
-        try await Task.sleep(for: .milliseconds(20))
+        let pending = try await server.pendingPoll(sid)
         #expect(server.engine.sessionCount == 2)
 
         await server.stop()

@@ -212,9 +212,16 @@ struct TestServer {
     let port: Int
     let engine: EngineServer
 
+    /// The conformance settings (heartbeat 300 ms / 200 ms), for heartbeat and handshake tests.
+    static let conformance = EngineConfiguration(
+        pingInterval: 300, pingTimeout: 200, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
+
+    /// Like ``conformance`` but with a 10 s heartbeat, so that no ping interleaves on a busy machine.
+    static let quiet = EngineConfiguration(
+        pingInterval: 10_000, pingTimeout: 10_000, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
+
     static func start(
-        configuration: EngineConfiguration = EngineConfiguration(
-            pingInterval: 300, pingTimeout: 200, maxPayload: 1_000_000, cors: .anyOriginWithCredentials),
+        configuration: EngineConfiguration = quiet,
         delegate: any EngineServerDelegate = EngineEchoDelegate(),
         configure: (inout HTTPRouter) -> Void = { _ in }
     ) async throws -> TestServer {
@@ -259,4 +266,23 @@ struct TestServer {
     }
 
     func stop() async { await server.stop() }
+
+    /// Sends a polling GET for `sid` on its own connection and leaves it pending.
+    func pendingPoll(_ sid: String) async throws -> RawClient {
+        let client = try await client()
+        try await client.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
+        try await Task.sleep(for: .milliseconds(20))
+        return client
+    }
+
+    /// Opens a WebSocket joining polling session `sid` and completes the probe (`2probe` → `3probe`);
+    /// with `upgrade`, also sends `5`.
+    func probedWebSocket(_ sid: String, upgrade: Bool = false) async throws -> RawClient {
+        let socket = try await client()
+        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        try await socket.send(WSFrame.text("2probe"))
+        #expect(try await socket.readText() == "3probe")
+        if upgrade { try await socket.send(WSFrame.text("5")) }
+        return socket
+    }
 }
