@@ -106,6 +106,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             respondDirectly(status: .payloadTooLarge, head: head, keepAlive: false)
             return
         }
+        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
         state = .collecting(head, context.channel.allocator.buffer(capacity: 0), destination, limit: limit)
     }
 
@@ -133,9 +136,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     logger.debug("HTTP route failed", metadata: ["http.error": "\(error)"])
                     response = HTTPResponse(status: .internalServerError)
                 }
-                responder.eventLoop.execute {
-                    responder.respondRaw(response)
-                }
+                responder.respondRaw(response)
             }
         case .status(let status):
             respondDirectly(status: status, head: head, keepAlive: head.isKeepAlive)

@@ -209,3 +209,98 @@ final class RecordingDelegate: EngineServerDelegate, EngineConnectionDelegate, @
         closeReasons.append(reason)
     }
 }
+
+@Suite("Engine.IO WebSocket framing", .timeLimit(.minutes(1)))
+struct EngineWebSocketFramingTests {
+    func openSession(_ server: TestServer) async throws -> RawClient {
+        let client = try await server.client()
+        try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
+        _ = try await client.readText()
+        return client
+    }
+
+    @Test func fragmentedMessageIsReassembledWithControlFramesBetween() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await openSession(server)
+        try await client.send(WSFrame.masked(opcode: 1, payload: Array("4hel".utf8), fin: false))
+        try await client.send(WSFrame.masked(opcode: 9, payload: []))
+        try await client.send(WSFrame.masked(opcode: 0, payload: Array("lo".utf8), fin: true))
+        #expect(try await client.readFrame().opcode == 0xA)
+        #expect(try await client.readText() == "4hello")
+        await client.close()
+    }
+
+    @Test func closeFrameIsAnsweredWithTheSameCodeThenTheConnectionCloses() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await openSession(server)
+        try await client.send(WSFrame.masked(opcode: 8, payload: [0x03, 0xE9]))
+        let close = try await client.readFrame()
+        #expect(close.opcode == 8)
+        #expect(close.payload == [0x03, 0xE9])
+        try await client.waitUntilClosed()
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(server.engine.sessionCount == 0)
+    }
+
+    @Test func unmaskedClientFrameFailsTheConnectionWith1002() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await openSession(server)
+        try await client.send([0x81, 0x06] + Array("4hello".utf8))
+        let close = try await client.readFrame()
+        #expect(close.opcode == 8)
+        #expect(close.payload == [0x03, 0xEA])
+        try await client.waitUntilClosed()
+    }
+
+    @Test func invalidUTF8InATextMessageClosesTheSession() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await openSession(server)
+        try await client.send(WSFrame.masked(opcode: 1, payload: [0x34, 0xC3, 0x28]))
+        try await client.waitUntilClosed()
+    }
+
+    @Test func manyMessagesInOneReadKeepTheirOrder() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let client = try await openSession(server)
+        try await client.send((0..<50).flatMap { WSFrame.text("4m\($0)") })
+        for index in 0..<50 { #expect(try await client.readText() == "4m\(index)") }
+        await client.close()
+    }
+}
+
+@Suite("HTTP details", .timeLimit(.minutes(1)))
+struct HTTPDetailTests {
+    @Test func expectContinueGets100BeforeTheBody() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let sid = try await server.openPollingSession()
+        let client = try await server.client()
+        try await client.send(
+            "POST /engine.io/?EIO=4&transport=polling&sid=\(sid) HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n")
+        let interim = try await client.readResponse()
+        #expect(interim.status == 100)
+        try await client.send("4hello")
+        let response = try await client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.bodyText == "ok")
+        await client.close()
+    }
+
+    @Test func bodyGrowingPastMaxPayloadWithoutContentLengthGets413() async throws {
+        let server = try await TestServer.start(configuration: EngineConfiguration(maxPayload: 10))
+        defer { Task { await server.stop() } }
+        let sid = try await server.openPollingSession()
+        let client = try await server.client()
+        try await client.send(
+            "POST /engine.io/?EIO=4&transport=polling&sid=\(sid) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "8\r\n4aaaaaaa\r\n8\r\nbbbbbbbb\r\n0\r\n\r\n")
+        let response = try await client.readResponse()
+        #expect(response.status == 413)
+        try await client.waitUntilClosed()
+    }
+}
