@@ -103,7 +103,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limit {
             state = .discardingBody
             closeAfterResponse = true
-            respondDirectly(status: .payloadTooLarge, head: head, keepAlive: false)
+            var extraHeaders: [(name: String, value: String)] = []
+            if case .engine(let server) = destination { extraHeaders = server.corsHeaders(for: head) }
+            respondDirectly(status: .payloadTooLarge, head: head, keepAlive: false, extraHeaders: extraHeaders)
             return
         }
         if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
@@ -143,9 +145,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    private func respondDirectly(status: HTTPResponseStatus, head: HTTPRequestHead, keepAlive: Bool) {
+    private func respondDirectly(
+        status: HTTPResponseStatus, head: HTTPRequestHead, keepAlive: Bool, extraHeaders: [(name: String, value: String)] = []
+    ) {
         guard let context else { return }
-        let responder = HTTPResponder(handler: self, eventLoop: context.eventLoop, extraHeaders: [])
+        let responder = HTTPResponder(handler: self, eventLoop: context.eventLoop, extraHeaders: extraHeaders)
         self.responder = responder
         if !keepAlive { closeAfterResponse = true }
         if case .discardingBody = state {} else { state = .awaitingResponse(keepAlive: keepAlive) }

@@ -160,8 +160,17 @@ struct EnginePollingTests {
         let server = try await TestServer.start(configuration: EngineConfiguration(maxPayload: 10))
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
-        let response = try await server.post("/engine.io/?EIO=4&transport=polling&sid=\(sid)", "4hello world")
+        let response = try await server.post(
+            "/engine.io/?EIO=4&transport=polling&sid=\(sid)", "4hello world", headers: ["Origin: https://a.example"])
         #expect(response.status == 413)
+        #expect(response.header("Access-Control-Allow-Origin") == nil)
+        let cors = try await TestServer.start(configuration: EngineConfiguration(maxPayload: 10, cors: .anyOriginWithCredentials))
+        defer { Task { await cors.stop() } }
+        let corsSid = try await cors.openPollingSession()
+        let withCORS = try await cors.post(
+            "/engine.io/?EIO=4&transport=polling&sid=\(corsSid)", "4hello world", headers: ["Origin: https://a.example"])
+        #expect(withCORS.status == 413)
+        #expect(withCORS.header("Access-Control-Allow-Origin") == "https://a.example")
     }
 
     @Test func corsHeadersEchoTheOriginWithCredentials() async throws {

@@ -1,4 +1,5 @@
 import EngineIO
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -162,5 +163,30 @@ struct ServerLifecycleTests {
         try await ws.waitUntilClosed()
         try await Task.sleep(for: .milliseconds(20))
         #expect(delegate.closeReasons == [.forcedClose])
+    }
+}
+
+@Suite("Server as a Service", .timeLimit(.minutes(1)))
+struct ServerServiceTests {
+    @Test func runServesUntilCancelledThenStops() async throws {
+        var router = HTTPRouter()
+        router.addRoute(.GET, "/healthz") { _ in HTTPResponse(status: .ok, body: ByteBuffer(string: "ok")) }
+        let server = HTTPServer(host: "127.0.0.1", port: 0, router: router, logger: Logger(label: "test"))
+        let task = Task { try await server.run() }
+        var port: Int?
+        for _ in 0..<200 {
+            port = server.localPort
+            if port != nil { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let boundPort = try #require(port)
+        let client = try await RawClient.connect(port: boundPort)
+        try await client.send(Request.get("/healthz"))
+        #expect(try await client.readResponse().bodyText == "ok")
+        await client.close()
+        task.cancel()
+        try await task.value
+        #expect(server.localPort == nil)
+        await #expect(throws: (any Error).self) { _ = try await RawClient.connect(port: boundPort) }
     }
 }
