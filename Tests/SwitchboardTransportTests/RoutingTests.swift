@@ -183,9 +183,9 @@ struct ServerServiceTests {
         let client = try await RawClient.connect(port: boundPort)
         try await client.send(Request.get("/healthz"))
         #expect(try await client.readResponse().bodyText == "ok")
-        await client.close()
         task.cancel()
         try await task.value
+        try await client.waitUntilClosed()  // the idle keep-alive connection is closed by the drain
         #expect(server.localPort == nil)
         await #expect(throws: (any Error).self) { _ = try await RawClient.connect(port: boundPort) }
     }
