@@ -165,7 +165,7 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
     private func received(_ packet: EnginePacket) {
         switch machine.packetReceived(packet, now: monotonicMilliseconds()) {
         case .none:
-            break
+            rescheduleTimer()  // a pong moves the next ping
         case .deliver(let message):
             delegate?.engineConnection(self, didReceive: message)
         case .perform(let actions):
