@@ -81,9 +81,10 @@ public final class EngineServer: Sendable {
             let session = openSession(handshake: handshake, transport: .polling, eventLoop: responder.eventLoop)
             let open = EnginePacket.open(
                 ByteBuffer(string: EngineOpenPacket.json(sid: session.id, upgrades: configuration.upgrades(from: .polling), configuration: configuration)))
-            responder.respondPayload(PollingPayload.encode(CollectionOfOne(open), allocator: ByteBufferAllocator()))
             session.start(webSocket: nil)
+            // The delegate takes the session before the client can learn its sid; what it sends waits for the next poll.
             delegate.engineServer(didAccept: session)
+            responder.respondPayload(PollingPayload.encode(CollectionOfOne(open), allocator: ByteBufferAllocator()))
         case .success(.poll(let sid)):
             guard let session = session(sid) else { return responder.respondError(.unknownSessionID) }
             session.pollRequestReceived(responder)

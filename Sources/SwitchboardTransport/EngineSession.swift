@@ -173,6 +173,11 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
         }
     }
 
+    /// Whether a polling `GET` is parked (for tests that must not race the hop to this session's loop).
+    func hasParkedPoll() -> EventLoopFuture<Bool> {
+        eventLoop.submit { self.machine.hasParkedPoll }
+    }
+
     // MARK: Actions
 
     private func perform(_ actions: [EngineSessionAction], request: HTTPResponder?, webSocket: EngineWebSocketConnection?) {

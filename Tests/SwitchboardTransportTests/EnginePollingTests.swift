@@ -117,7 +117,7 @@ struct EnginePollingTests {
         let sid = try await server.openPollingSession()
         let pending = try await server.pendingPoll(sid)
         await pending.close()
-        try await Task.sleep(for: .milliseconds(20))
+        try await eventually("session closed by the abort") { server.engine.sessionCount == 0 }
         #expect(try await server.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)").status == 400)
     }
 

@@ -56,7 +56,7 @@ struct EngineWebSocketTests {
         _ = try await client.readText()
         try await client.send(WSFrame.text("abc"))
         try await client.waitUntilClosed()
-        #expect(server.engine.sessionCount == 0)
+        try await eventually("session gone") { server.engine.sessionCount == 0 }
     }
 
     @Test func closePacketClosesTheConnection() async throws {
@@ -150,7 +150,7 @@ struct EngineWebSocketTests {
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
         let socket = try await server.probedWebSocket(sid, upgrade: true)
-        try await Task.sleep(for: .milliseconds(20))
+        try await server.waitForTransport(sid, .websocket)
         #expect(try await server.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)").status == 400)
         try await socket.send(WSFrame.text("4hello"))
         #expect(try await socket.readText() == "4hello")
@@ -240,8 +240,7 @@ struct EngineWebSocketFramingTests {
         #expect(close.opcode == 8)
         #expect(close.payload == [0x03, 0xE9])
         try await client.waitUntilClosed()
-        try await Task.sleep(for: .milliseconds(20))
-        #expect(server.engine.sessionCount == 0)
+        try await eventually("session gone") { server.engine.sessionCount == 0 }
     }
 
     @Test func unmaskedClientFrameFailsTheConnectionWith1002() async throws {

@@ -142,7 +142,7 @@ struct ServerLifecycleTests {
         #expect(poll.bodyText == "1")
         try await ws.waitUntilClosed()
         #expect(server.engine.sessionCount == 0)
-        #expect(delegate.closeReasons == [.serverShuttingDown, .serverShuttingDown])
+        try await eventually("both closes reported") { delegate.closeReasons == [.serverShuttingDown, .serverShuttingDown] }
         await #expect(throws: (any Error).self) { _ = try await RawClient.connect(port: server.port) }
     }
 
@@ -161,8 +161,7 @@ struct ServerLifecycleTests {
         #expect(try await ws.readFrame().payload == [1])
         connection.close()
         try await ws.waitUntilClosed()
-        try await Task.sleep(for: .milliseconds(20))
-        #expect(delegate.closeReasons == [.forcedClose])
+        try await eventually("close reported") { delegate.closeReasons == [.forcedClose] }
     }
 }
 

@@ -3,7 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import SwitchboardTransport
+@testable import SwitchboardTransport
 import Testing
 
 /// A raw TCP client that records every byte it receives and whether the peer closed.
@@ -271,8 +271,24 @@ struct TestServer {
     func pendingPoll(_ sid: String) async throws -> RawClient {
         let client = try await client()
         try await client.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
-        try await Task.sleep(for: .milliseconds(20))
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            guard let session = engine.session(sid) else { break }
+            if try await session.hasParkedPoll().get() { return client }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        Issue.record("the poll for \(sid) was not parked")
         return client
+    }
+
+    /// Waits until session `sid` uses `transport` (the WebSocket's `5` reached the session's loop).
+    func waitForTransport(_ sid: String, _ transport: EngineTransportKind) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if engine.session(sid)?.transport == transport { return }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        Issue.record("session \(sid) never switched to \(transport)")
     }
 
     /// Opens a WebSocket joining polling session `sid` and completes the probe (`2probe` → `3probe`);
@@ -285,4 +301,16 @@ struct TestServer {
         if upgrade { try await socket.send(WSFrame.text("5")) }
         return socket
     }
+}
+
+/// Waits until `condition` holds (server-side effects that follow a hop), recording an issue after `timeout`.
+func eventually(
+    timeout: Duration = .seconds(5), _ what: String = "condition", _ condition: @Sendable () -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    Issue.record("\(what) did not become true in \(timeout)")
 }
