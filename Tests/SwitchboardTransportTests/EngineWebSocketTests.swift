@@ -1,4 +1,5 @@
 import EngineIO
+import NIOConcurrencyHelpers
 import NIOCore
 import SwitchboardTransport
 import Testing
@@ -189,24 +190,25 @@ struct EngineWebSocketTests {
     }
 }
 
-/// Records accepted connections; echoes nothing.
-final class RecordingDelegate: EngineServerDelegate, EngineConnectionDelegate, @unchecked Sendable {
-    // Test-only: written on the event loop, read by the test after a round trip that orders the accesses.
-    var connections: [any EngineConnection] = []
-    var received: [EngineMessage] = []
-    var closeReasons: [EngineCloseReason] = []
+/// Records accepted connections, messages and close reasons; echoes nothing.
+final class RecordingDelegate: EngineServerDelegate, EngineConnectionDelegate, Sendable {
+    private let state = NIOLockedValueBox((connections: [any EngineConnection](), received: [EngineMessage](), closeReasons: [EngineCloseReason]()))
+
+    var connections: [any EngineConnection] { state.withLockedValue { $0.connections } }
+    var received: [EngineMessage] { state.withLockedValue { $0.received } }
+    var closeReasons: [EngineCloseReason] { state.withLockedValue { $0.closeReasons } }
 
     func engineServer(didAccept connection: any EngineConnection) {
         connection.delegate = self
-        connections.append(connection)
+        state.withLockedValue { $0.connections.append(connection) }
     }
 
     func engineConnection(_ connection: any EngineConnection, didReceive message: EngineMessage) {
-        received.append(message)
+        state.withLockedValue { $0.received.append(message) }
     }
 
     func engineConnection(_ connection: any EngineConnection, didCloseWith reason: EngineCloseReason) {
-        closeReasons.append(reason)
+        state.withLockedValue { $0.closeReasons.append(reason) }
     }
 }
 

@@ -159,6 +159,11 @@ struct ServerLifecycleTests {
         connection.send([OutboundEngineMessage(text: ByteBuffer(string: "one")), OutboundEngineMessage(binary: ByteBuffer(bytes: [1]))])
         #expect(try await ws.readText() == "4one")
         #expect(try await ws.readFrame().payload == [1])
+        try await ws.send(WSFrame.text("4hi"))
+        try await ws.send(WSFrame.masked(opcode: 2, payload: [5, 6]))
+        try await eventually("messages delivered") {
+            delegate.received == [.text(ByteBuffer(string: "hi")), .binary(ByteBuffer(bytes: [5, 6]))]
+        }
         connection.close()
         try await ws.waitUntilClosed()
         try await eventually("close reported") { delegate.closeReasons == [.forcedClose] }
