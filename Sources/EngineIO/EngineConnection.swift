@@ -160,6 +160,10 @@ public protocol EngineConnection: AnyObject, Sendable {
     /// Receives inbound messages and the close notification. Set it once, on ``eventLoop``, when the
     /// connection is accepted; the connection holds it strongly until it closes.
     var delegate: (any EngineConnectionDelegate)? { get set }
+    /// Whether the transport can take more now: `false` while the connection's outbound buffer is above
+    /// its bound (a slow reader) or while no transport can carry packets. Volatile packets are dropped
+    /// when this is `false`. Read it on ``eventLoop``.
+    var isWritable: Bool { get }
     /// Queues messages for delivery, in order. Messages sent after the session closed are dropped.
     func send(_ messages: [OutboundEngineMessage])
     /// Closes the session: flushes what is queued, then closes the transport with ``EngineCloseReason/forcedClose``.
@@ -167,6 +171,9 @@ public protocol EngineConnection: AnyObject, Sendable {
 }
 
 extension EngineConnection {
+    /// Always writable, for connections with no outbound bound.
+    public var isWritable: Bool { true }
+
     /// Queues one message.
     public func send(_ message: OutboundEngineMessage) { send([message]) }
 }
