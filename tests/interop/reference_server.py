@@ -211,8 +211,8 @@ def create_app(chat=False):
     app.router.add_get("/socket.io/socket.io.js", client_js)
     if chat:
         app.router.add_get("/", index)
-        for name in ("app.js", "style.css"):
-            app.router.add_get("/" + name, lambda request, name=name: web.FileResponse(public / name))
+        for path in public.iterdir():
+            app.router.add_get("/" + path.name, lambda request, path=path: web.FileResponse(path))
     return app
 
 
