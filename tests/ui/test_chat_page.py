@@ -82,8 +82,7 @@ def test_history_is_shown_to_a_user_who_arrives_later(chat_url, browser_factory)
     early = open_and_join(browser_factory, chat_url, "early")
     send(early, "message for later readers")
 
-    late = browser_factory()
-    late.get(chat_url)
+    late = open_and_join(browser_factory, chat_url, "late")
 
     wait_for_message(late, "early", "message for later readers")
 
