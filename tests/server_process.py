@@ -1,7 +1,11 @@
-"""Start a server under test on a free loopback port and stop it by PID (shared by the suites)."""
+"""Start servers under test on free loopback ports and stop them by PID (shared by the suites).
+
+Also holds the `server` fixture: the conformance server (`$SWITCHBOARD_BIN conformance`, or
+`$SWITCHBOARD_SERVER_CMD` with `{port}` substituted)."""
 
 import contextlib
 import os
+import pathlib
 import shlex
 import signal
 import socket
@@ -9,6 +13,9 @@ import subprocess
 import sys
 import time
 
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT_S = 30
 
 
@@ -60,3 +67,37 @@ def running_server(command, port, log_path, cwd):
         if process.returncode not in (0, -signal.SIGTERM, 128 + signal.SIGTERM):
             print(f"server {command[0]} exited with {process.returncode}; log tail:\n"
                   f"{log_path.read_text(errors='replace')[-2000:]}")
+
+
+# ----------------------------------------------------------------------------- conformance server
+
+def server_command(port):
+    custom = os.environ.get("SWITCHBOARD_SERVER_CMD")
+    if custom:
+        return command_from_template(custom, port=port)
+    binary = os.environ.get("SWITCHBOARD_BIN", str(ROOT / ".build/debug/switchboard"))
+    if not os.access(binary, os.X_OK):
+        pytest.fail(f"server binary {binary!r} is missing: build it (swift build) or set SWITCHBOARD_BIN "
+                    "or SWITCHBOARD_SERVER_CMD", pytrace=False)
+    return [binary, "conformance", "--port", str(port)]
+
+
+class Server:
+    """The server under test: `host`, `port`, `http` and `ws` base URLs."""
+
+    def __init__(self, port):
+        self.host = "127.0.0.1"
+        self.port = port
+        self.http = f"http://{self.host}:{port}"
+        self.ws = f"ws://{self.host}:{port}"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    try:
+        with running_server(server_command(port), port, log_path, cwd=ROOT):
+            yield Server(port)
+    except ServerFailed as failure:
+        pytest.fail(str(failure), pytrace=False)

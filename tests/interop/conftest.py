@@ -5,7 +5,6 @@ The server command is `$SWITCHBOARD_BIN conformance --port {port}` (our Swift se
 server: `python tests/interop/reference_server.py --port {port}`). A missing server fails loudly.
 """
 
-import os
 import pathlib
 import queue
 import sys
@@ -14,41 +13,8 @@ import time
 import pytest
 import socketio
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-from server_process import ServerFailed, command_from_template, free_port, running_server  # noqa: E402
-
-
-def server_command(port):
-    custom = os.environ.get("SWITCHBOARD_SERVER_CMD")
-    if custom:
-        return command_from_template(custom, port=port)
-    binary = os.environ.get("SWITCHBOARD_BIN", str(ROOT / ".build/debug/switchboard"))
-    if not os.access(binary, os.X_OK):
-        pytest.fail(f"server binary {binary!r} is missing: build it (swift build) or set SWITCHBOARD_BIN "
-                    "or SWITCHBOARD_SERVER_CMD", pytrace=False)
-    return [binary, "conformance", "--port", str(port)]
-
-
-class Server:
-    """The server under test: `host`, `port`, `http` and `ws` base URLs."""
-
-    def __init__(self, port):
-        self.host = "127.0.0.1"
-        self.port = port
-        self.http = f"http://{self.host}:{port}"
-        self.ws = f"ws://{self.host}:{port}"
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    try:
-        with running_server(server_command(port), port, log_path, cwd=ROOT):
-            yield Server(port)
-    except ServerFailed as failure:
-        pytest.fail(str(failure), pytrace=False)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from server_process import server  # noqa: E402,F401  (the conformance server fixture)
 
 
 class RecordingClient:

@@ -13,6 +13,7 @@ import sys
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -50,24 +51,64 @@ def _find(*names):
     pytest.fail(f"none of {names} is installed (apt-get install chromium chromium-driver)", pytrace=False)
 
 
+def new_chromium():
+    """A headless Chromium session driven by the Debian chromedriver (no driver download)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = _find("chromium", "chromium-browser", "google-chrome")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1000,800", "--disable-extensions", "--no-first-run"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(executable_path=_find("chromedriver")), options=options)
+
+
 @pytest.fixture
 def browser_factory():
     """Creates headless Chromium sessions; all are closed at teardown."""
     drivers = []
-    chromium = _find("chromium", "chromium-browser", "google-chrome")
-    chromedriver = _find("chromedriver")
 
     def make():
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                         "--window-size=1000,800", "--disable-extensions", "--no-first-run"):
-            options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+        driver = new_chromium()
         drivers.append(driver)
         return driver
 
     yield make
     for driver in drivers:
         driver.quit()
+
+
+# ----------------------------------------------------------------------------- browser client tests
+
+from server_process import server  # noqa: E402,F401  (the conformance server fixture)
+
+
+@pytest.fixture(scope="session")
+def pages_url(tmp_path_factory):
+    """tests/ui/pages served by a plain static server on its own port (another origin)."""
+    port = free_port()
+    command = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port),
+               "--directory", str(ROOT / "tests/ui/pages")]
+    log_path = tmp_path_factory.mktemp("pages") / "pages.log"
+    try:
+        with running_server(command, port, log_path, cwd=ROOT):
+            yield f"http://127.0.0.1:{port}"
+    except ServerFailed as failure:
+        pytest.fail(str(failure), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium session shared by a module's tests."""
+    driver = new_chromium()
+    driver.set_script_timeout(20)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def client_page(chromium, server, pages_url):
+    """A fresh page (another origin) with socket.io.js loaded from the conformance server."""
+    chromium.get(f"{pages_url}/client.html?server={server.http}")
+    WebDriverWait(chromium, 10).until(lambda d: d.execute_script("return window.clientLoaded") is not None)
+    assert chromium.execute_script("return window.clientLoaded") is True, "socket.io.js did not load"
+    return chromium
