@@ -27,6 +27,7 @@ import time
 import types
 
 import engineio
+import engineio.async_drivers.aiohttp
 import engineio.async_server
 import engineio.packet
 import socketio
@@ -49,6 +50,26 @@ class _HandshakePacket(engineio.packet.Packet):
 
 
 engineio.async_server.packet = types.SimpleNamespace(**{**vars(engineio.packet), "Packet": _HandshakePacket})
+
+
+class _FullBodyReader:
+    """python-engineio reads a polling POST with one `read(length)` on aiohttp's stream, which can
+    return fewer bytes than asked for; this reader waits for all of them."""
+
+    def __init__(self, content):
+        self.content = content
+
+    async def read(self, length=-1):
+        return await (self.content.readexactly(length) if length >= 0 else self.content.read())
+
+
+def _translate_request(request, _translate=engineio.async_drivers.aiohttp.translate_request):
+    environ = _translate(request)
+    environ["wsgi.input"] = _FullBodyReader(request.content)
+    return environ
+
+
+engineio.async_drivers.aiohttp._async["translate_request"] = _translate_request
 
 
 def create_server(chat=False):

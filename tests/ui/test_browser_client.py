@@ -239,3 +239,19 @@ def test_any_listeners_see_incoming_and_outgoing_events(client_page, server):
     """)
 
     assert result == {"incoming": ["auth", "message-back"], "outgoing": ["message"]}
+
+
+def test_polling_splits_writes_to_respect_max_payload(client_page, server):
+    result = run(client_page, server, """
+        const socket = open("", { transports: ["polling"] });
+        await once(socket, "auth");
+        const big = "x".repeat(400000);
+        const backs = [];
+        socket.on("message-back", (value) => backs.push(value.length));
+        for (let i = 0; i < 4; i++) socket.emit("message", big);   // 1.6 MB queued in one tick
+        await sleep(100);
+        while (backs.length < 4) await once(socket, "message-back", 8000);
+        return { backs, connected: socket.connected };
+    """)
+
+    assert result == {"backs": [400000] * 4, "connected": True}

@@ -69,9 +69,25 @@
   function hasBinary(value) {
     if (!value || typeof value !== "object") return false;
     if (isBinary(value)) return true;
-    if (Array.isArray(value)) return value.some(hasBinary);
-    if (typeof value.toJSON === "function" && arguments.length === 1) return hasBinary(value.toJSON(), true);
+    if (Array.isArray(value)) return value.some((item) => hasBinary(item));
     return Object.keys(value).some((key) => hasBinary(value[key]));
+  }
+
+  /** Bytes a packet takes in a polling payload (UTF-8 text, base64 binary, plus the separator). */
+  function payloadLength(packet) {
+    const data = packet.data;
+    if (isBinary(data)) return 1 + Math.ceil((data.byteLength !== undefined ? data.byteLength : data.size) / 3) * 4 + 1;
+    let length = 2;
+    if (typeof data === "string") {
+      for (let i = 0; i < data.length; i++) {
+        const code = data.charCodeAt(i);
+        if (code < 0x80) length += 1;
+        else if (code < 0x800) length += 2;
+        else if (code >= 0xd800 && code < 0xdc00) { length += 4; i++; }
+        else length += 3;
+      }
+    }
+    return length;
   }
 
   function toBytes(value) {
@@ -417,10 +433,22 @@
     }
     flush() {
       if (this.readyState !== "closed" && this.transport.writable && !this.upgrading && this.writeBuffer.length) {
-        const packets = this.writeBuffer.slice();
+        const packets = this.writablePackets();
         this.prevBufferLen = packets.length;
         this.transport.send(packets);
       }
+    }
+    /** For polling, as many queued packets as fit in one payload of at most maxPayload bytes. */
+    writablePackets() {
+      if (this.transport.name !== "polling" || !this.maxPayload || this.writeBuffer.length === 1) {
+        return this.writeBuffer.slice();
+      }
+      let size = 0;
+      for (let i = 0; i < this.writeBuffer.length; i++) {
+        size += payloadLength(this.writeBuffer[i]);
+        if (i > 0 && size > this.maxPayload) return this.writeBuffer.slice(0, i);
+      }
+      return this.writeBuffer.slice();
     }
     /** Queues a message packet (string or binary). */
     write(data, options, callback) { this.sendPacket("message", data, callback); return this; }
@@ -664,27 +692,26 @@
       this.engine = engine;
       this._readyState = "opening";
       this.skipReconnect = false;
-      let timer = null;
+      // These subscriptions live in this.subs, so that onopen/onclose/cleanup end them.
       const openSub = on(engine, "open", () => {
-        openSub(); errorSub(); clearTimeout(timer);
         this.onopen();
         if (callback) callback();
       });
       const onError = (error) => {
-        openSub(); errorSub(); clearTimeout(timer);
         this.cleanup();
         this._readyState = "closed";
         this.emitReserved("error", error);
         if (callback) callback(error);
         else this.maybeReconnectOnOpen();
       };
-      const errorSub = on(engine, "error", onError);
+      this.subs.push(openSub, on(engine, "error", onError));
       if (this._timeout !== false) {
-        timer = setTimeout(() => {
+        const timer = setTimeout(() => {
           openSub();
           onError(new Error("timeout"));
           engine.close();
         }, this._timeout);
+        this.subs.push(() => clearTimeout(timer));
       }
       return this;
     }
@@ -1022,9 +1049,11 @@
   }
 
   function parseUri(uri) {
-    const base = root.location && root.location.href ? root.location.href : "http://localhost";
-    let text = uri;
-    if (text.startsWith("//")) text = (root.location ? root.location.protocol : "http:") + text;
+    const location = root.location && root.location.href ? root.location : null;
+    const base = location ? location.href : "http://localhost";
+    // io() with no URL means this page's origin and the main namespace, whatever the page's path.
+    let text = uri || (location ? location.protocol + "//" + location.host : "http://localhost");
+    if (text.startsWith("//")) text = (location ? location.protocol : "http:") + text;
     const url = new URL(text, base);
     const secure = url.protocol === "https:" || url.protocol === "wss:";
     const port = url.port || (secure ? "443" : "80");
