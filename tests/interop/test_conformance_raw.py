@@ -561,6 +561,23 @@ def test_event_is_echoed_as_message_back(server, ws_factory):
     assert client.recv(skip_pings=True) == '42["message-back",1,"2",{"3":[true]}]'
 
 
+def test_json_stays_compact_and_keeps_object_key_order(server, ws_factory):
+    client = socket_io_ws(server, ws_factory)
+
+    client.send('42["message",{"z":1,"a":{"y":[2,-3.5,null],"b":"q\\"u"}},true]')
+
+    assert client.recv(skip_pings=True) == '42["message-back",{"z":1,"a":{"y":[2,-3.5,null],"b":"q\\"u"}},true]'
+
+
+def test_non_ascii_text_round_trips(server, ws_factory):
+    client = socket_io_ws(server, ws_factory)
+
+    client.send('42["message","h\u00e9llo ✓ 😀"]')
+
+    packet = client.recv(skip_pings=True)
+    assert packet.startswith("42") and json.loads(packet[2:]) == ["message-back", "héllo ✓ 😀"]
+
+
 def test_event_with_binary_attachments_is_echoed_with_attachments(server, ws_factory):
     client = socket_io_ws(server, ws_factory)
 
