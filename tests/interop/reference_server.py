@@ -72,16 +72,18 @@ def _translate_request(request, _translate=engineio.async_drivers.aiohttp.transl
 engineio.async_drivers.aiohttp._async["translate_request"] = _translate_request
 
 
+ENGINE_OPTIONS = dict(
+    async_mode="aiohttp",
+    cors_allowed_origins="*",
+    cors_credentials=True,
+    ping_interval=PING_INTERVAL_MS / 1000,
+    ping_timeout=PING_TIMEOUT_MS / 1000,
+    max_http_buffer_size=MAX_PAYLOAD,
+)
+
+
 def create_server(chat=False):
-    sio = socketio.AsyncServer(
-        async_mode="aiohttp",
-        namespaces="*",
-        cors_allowed_origins="*",
-        cors_credentials=True,
-        ping_interval=PING_INTERVAL_MS / 1000,
-        ping_timeout=PING_TIMEOUT_MS / 1000,
-        max_http_buffer_size=MAX_PAYLOAD,
-    )
+    sio = socketio.AsyncServer(namespaces="*", **ENGINE_OPTIONS)
 
     async def emit_auth_after_connect(sid, namespace, auth):
         # python-socketio sends the CONNECT answer after the connect handler returns; yield once so
@@ -187,14 +189,7 @@ def install_chat(sio, history):
 
 
 def create_engine_echo():
-    eio = engineio.AsyncServer(
-        async_mode="aiohttp",
-        cors_allowed_origins="*",
-        cors_credentials=True,
-        ping_interval=PING_INTERVAL_MS / 1000,
-        ping_timeout=PING_TIMEOUT_MS / 1000,
-        max_http_buffer_size=MAX_PAYLOAD,
-    )
+    eio = engineio.AsyncServer(**ENGINE_OPTIONS)
 
     @eio.on("message")
     async def echo(sid, data):
