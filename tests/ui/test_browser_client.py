@@ -255,3 +255,37 @@ def test_polling_splits_writes_to_respect_max_payload(client_page, server):
     """)
 
     assert result == {"backs": [400000] * 4, "connected": True}
+
+
+def test_connection_state_recovery_sends_pid_and_offset_and_reports_recovered(client_page, server):
+    # No reference server implements recovery, so this drives a Manager at the packet level:
+    # Socket.IO packets in through the manager's "packet" event, packets out through _packet.
+    result = run(client_page, server, """
+        const manager = new io.Manager(URL, { autoConnect: false });
+        const sent = [];
+        manager.open = () => manager;
+        manager._packet = (packet) => sent.push({ type: packet.type, nsp: packet.nsp, data: packet.data });
+        manager._readyState = "open";
+        const socket = manager.socket("/", { auth: { token: "t" } });
+        const news = [];
+        socket.on("news", (...args) => news.push(args));
+        socket.connect();
+        manager.emitReserved("packet", { type: 0, nsp: "/", data: { sid: "s1", pid: "p1" } });
+        const first = { id: socket.id, recovered: socket.recovered };
+        manager.emitReserved("packet", { type: 2, nsp: "/", data: ["news", "a", "offset-1"] });
+        manager.emitReserved("packet", { type: 2, nsp: "/", data: ["news", "b", "offset-2"] });
+        manager.emitReserved("close", "transport close");
+        socket.emit("queued", 1);
+        manager.emitReserved("open");
+        manager.emitReserved("packet", { type: 0, nsp: "/", data: { sid: "s2", pid: "p1" } });
+        return { first, second: { id: socket.id, recovered: socket.recovered }, news, sent };
+    """)
+
+    assert result["first"] == {"id": "s1", "recovered": False}
+    assert result["second"] == {"id": "s2", "recovered": True}
+    assert result["news"] == [["a", "offset-1"], ["b", "offset-2"]]
+    assert result["sent"] == [
+        {"type": 0, "nsp": "/", "data": {"token": "t"}},
+        {"type": 0, "nsp": "/", "data": {"pid": "p1", "offset": "offset-2", "token": "t"}},
+        {"type": 2, "nsp": "/", "data": ["queued", 1]},
+    ]

@@ -451,12 +451,11 @@
       return this.writeBuffer.slice();
     }
     /** Queues a message packet (string or binary). */
-    write(data, options, callback) { this.sendPacket("message", data, callback); return this; }
-    send(data, options, callback) { return this.write(data, options, callback); }
-    sendPacket(type, data, callback) {
+    write(data) { this.sendPacket("message", data); return this; }
+    send(data) { return this.write(data); }
+    sendPacket(type, data) {
       if (this.readyState === "closing" || this.readyState === "closed") return;
       this.writeBuffer.push({ type, data });
-      if (callback) this.once("flush", callback);
       this.flush();
     }
     close() {
@@ -755,7 +754,7 @@
     }
     /** Encodes and writes one Socket.IO packet. */
     _packet(packet) {
-      for (const part of encodeSocketPacket(packet)) this.engine.write(part, packet.options);
+      for (const part of encodeSocketPacket(packet)) this.engine.write(part);
     }
     cleanup() {
       this.subs.forEach((unsubscribe) => unsubscribe());
@@ -863,7 +862,7 @@
     emit(event, ...args) {
       if (RESERVED_EVENTS.has(event)) throw new Error('"' + String(event) + '" is a reserved event name');
       args.unshift(event);
-      const packet = { type: PacketType.EVENT, data: args, options: { compress: this.flags.compress !== false } };
+      const packet = { type: PacketType.EVENT, data: args };
       if (typeof args[args.length - 1] === "function") {
         const id = this.ids++;
         this._registerAckCallback(id, args.pop());
@@ -1011,7 +1010,8 @@
       return this;
     }
     close() { return this.disconnect(); }
-    compress(value) { this.flags.compress = value; return this; }
+    /** Accepted for compatibility; permessage-deflate is negotiated by the browser. */
+    compress() { return this; }
     get volatile() { this.flags.volatile = true; return this; }
     timeout(ms) { this.flags.timeout = ms; return this; }
     onAny(listener) { this._anyListeners.push(listener); return this; }
