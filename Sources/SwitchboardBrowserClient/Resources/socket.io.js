@@ -268,12 +268,16 @@
   class WS extends Transport {
     get name() { return "websocket"; }
     doOpen() {
+      // Errors are reported on a later tick, once the engine and the manager listen.
       const Impl = this.opts.WebSocket || root.WebSocket;
-      if (typeof Impl !== "function") { this.onError("websocket error", "WebSocket is not available"); return; }
+      if (typeof Impl !== "function") {
+        setTimeout(() => this.onError("websocket error", "WebSocket is not available"), 0);
+        return;
+      }
       try {
         this.ws = new Impl(this.uri(this.opts.secure ? "wss" : "ws"));
       } catch (error) {
-        this.emitReserved("error", error);
+        setTimeout(() => this.onError("websocket error", error), 0);
         return;
       }
       this.ws.binaryType = "arraybuffer";
