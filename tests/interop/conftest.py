@@ -5,86 +5,16 @@ The server command is `$SWITCHBOARD_BIN conformance --port {port}` (our Swift se
 server: `python tests/interop/reference_server.py --port {port}`). A missing server fails loudly.
 """
 
-import os
 import pathlib
 import queue
-import shlex
-import signal
-import socket
-import subprocess
 import sys
 import time
 
 import pytest
 import socketio
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT_S = 30
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_command(port):
-    custom = os.environ.get("SWITCHBOARD_SERVER_CMD")
-    if custom:
-        return [sys.executable if part == "python" else part for part in shlex.split(custom.format(port=port))]
-    binary = os.environ.get("SWITCHBOARD_BIN", str(ROOT / ".build/debug/switchboard"))
-    if not os.access(binary, os.X_OK):
-        pytest.fail(f"server binary {binary!r} is missing: build it (swift build) or set SWITCHBOARD_BIN "
-                    "or SWITCHBOARD_SERVER_CMD", pytrace=False)
-    return [binary, "conformance", "--port", str(port)]
-
-
-def wait_until_listening(process, port, log_path):
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode} before listening:\n"
-                        f"{log_path.read_text(errors='replace')[-4000:]}", pytrace=False)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail(f"server did not listen on port {port} within {STARTUP_TIMEOUT_S}s", pytrace=False)
-
-
-class Server:
-    """The server under test: `host`, `port`, `http` and `ws` base URLs."""
-
-    def __init__(self, port):
-        self.host = "127.0.0.1"
-        self.port = port
-        self.http = f"http://{self.host}:{port}"
-        self.ws = f"ws://{self.host}:{port}"
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    port = free_port()
-    command = server_command(port)
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        wait_until_listening(process, port, log_path)
-        yield Server(port)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
-        # Let a crash or a sanitizer report show up in the pytest output of the failing run.
-        tail = log_path.read_text(errors="replace")[-2000:]
-        if process.returncode not in (0, -signal.SIGTERM, 128 + signal.SIGTERM) and tail:
-            print(f"server exited with {process.returncode}; log tail:\n{tail}")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from server_process import server  # noqa: E402,F401  (the conformance server fixture)
 
 
 class RecordingClient:

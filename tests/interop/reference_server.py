@@ -27,6 +27,7 @@ import time
 import types
 
 import engineio
+import engineio.async_drivers.aiohttp
 import engineio.async_server
 import engineio.packet
 import socketio
@@ -51,16 +52,38 @@ class _HandshakePacket(engineio.packet.Packet):
 engineio.async_server.packet = types.SimpleNamespace(**{**vars(engineio.packet), "Packet": _HandshakePacket})
 
 
+class _FullBodyReader:
+    """python-engineio reads a polling POST with one `read(length)` on aiohttp's stream, which can
+    return fewer bytes than asked for; this reader waits for all of them."""
+
+    def __init__(self, content):
+        self.content = content
+
+    async def read(self, length=-1):
+        return await (self.content.readexactly(length) if length >= 0 else self.content.read())
+
+
+def _translate_request(request, _translate=engineio.async_drivers.aiohttp.translate_request):
+    environ = _translate(request)
+    environ["wsgi.input"] = _FullBodyReader(request.content)
+    return environ
+
+
+engineio.async_drivers.aiohttp._async["translate_request"] = _translate_request
+
+
+ENGINE_OPTIONS = dict(
+    async_mode="aiohttp",
+    cors_allowed_origins="*",
+    cors_credentials=True,
+    ping_interval=PING_INTERVAL_MS / 1000,
+    ping_timeout=PING_TIMEOUT_MS / 1000,
+    max_http_buffer_size=MAX_PAYLOAD,
+)
+
+
 def create_server(chat=False):
-    sio = socketio.AsyncServer(
-        async_mode="aiohttp",
-        namespaces="*",
-        cors_allowed_origins="*",
-        cors_credentials=True,
-        ping_interval=PING_INTERVAL_MS / 1000,
-        ping_timeout=PING_TIMEOUT_MS / 1000,
-        max_http_buffer_size=MAX_PAYLOAD,
-    )
+    sio = socketio.AsyncServer(namespaces="*", **ENGINE_OPTIONS)
 
     async def emit_auth_after_connect(sid, namespace, auth):
         # python-socketio sends the CONNECT answer after the connect handler returns; yield once so
@@ -166,14 +189,7 @@ def install_chat(sio, history):
 
 
 def create_engine_echo():
-    eio = engineio.AsyncServer(
-        async_mode="aiohttp",
-        cors_allowed_origins="*",
-        cors_credentials=True,
-        ping_interval=PING_INTERVAL_MS / 1000,
-        ping_timeout=PING_TIMEOUT_MS / 1000,
-        max_http_buffer_size=MAX_PAYLOAD,
-    )
+    eio = engineio.AsyncServer(**ENGINE_OPTIONS)
 
     @eio.on("message")
     async def echo(sid, data):
@@ -211,8 +227,8 @@ def create_app(chat=False):
     app.router.add_get("/socket.io/socket.io.js", client_js)
     if chat:
         app.router.add_get("/", index)
-        for name in ("app.js", "style.css"):
-            app.router.add_get("/" + name, lambda request, name=name: web.FileResponse(public / name))
+        for path in public.iterdir():
+            app.router.add_get("/" + path.name, lambda request, path=path: web.FileResponse(path))
     return app
 
 

@@ -69,9 +69,25 @@
   function hasBinary(value) {
     if (!value || typeof value !== "object") return false;
     if (isBinary(value)) return true;
-    if (Array.isArray(value)) return value.some(hasBinary);
-    if (typeof value.toJSON === "function" && arguments.length === 1) return hasBinary(value.toJSON(), true);
+    if (Array.isArray(value)) return value.some((item) => hasBinary(item));
     return Object.keys(value).some((key) => hasBinary(value[key]));
+  }
+
+  /** Bytes a packet takes in a polling payload (UTF-8 text, base64 binary, plus the separator). */
+  function payloadLength(packet) {
+    const data = packet.data;
+    if (isBinary(data)) return 1 + Math.ceil((data.byteLength !== undefined ? data.byteLength : data.size) / 3) * 4 + 1;
+    let length = 2;
+    if (typeof data === "string") {
+      for (let i = 0; i < data.length; i++) {
+        const code = data.charCodeAt(i);
+        if (code < 0x80) length += 1;
+        else if (code < 0x800) length += 2;
+        else if (code >= 0xd800 && code < 0xdc00) { length += 4; i++; }
+        else length += 3;
+      }
+    }
+    return length;
   }
 
   function toBytes(value) {
@@ -252,12 +268,16 @@
   class WS extends Transport {
     get name() { return "websocket"; }
     doOpen() {
+      // Errors are reported on a later tick, once the engine and the manager listen.
       const Impl = this.opts.WebSocket || root.WebSocket;
-      if (typeof Impl !== "function") { this.onError("websocket error", "WebSocket is not available"); return; }
+      if (typeof Impl !== "function") {
+        setTimeout(() => this.onError("websocket error", "WebSocket is not available"), 0);
+        return;
+      }
       try {
         this.ws = new Impl(this.uri(this.opts.secure ? "wss" : "ws"));
       } catch (error) {
-        this.emitReserved("error", error);
+        setTimeout(() => this.onError("websocket error", error), 0);
         return;
       }
       this.ws.binaryType = "arraybuffer";
@@ -417,18 +437,29 @@
     }
     flush() {
       if (this.readyState !== "closed" && this.transport.writable && !this.upgrading && this.writeBuffer.length) {
-        const packets = this.writeBuffer.slice();
+        const packets = this.writablePackets();
         this.prevBufferLen = packets.length;
         this.transport.send(packets);
       }
     }
+    /** For polling, as many queued packets as fit in one payload of at most maxPayload bytes. */
+    writablePackets() {
+      if (this.transport.name !== "polling" || !this.maxPayload || this.writeBuffer.length === 1) {
+        return this.writeBuffer.slice();
+      }
+      let size = 0;
+      for (let i = 0; i < this.writeBuffer.length; i++) {
+        size += payloadLength(this.writeBuffer[i]);
+        if (i > 0 && size > this.maxPayload) return this.writeBuffer.slice(0, i);
+      }
+      return this.writeBuffer.slice();
+    }
     /** Queues a message packet (string or binary). */
-    write(data, options, callback) { this.sendPacket("message", data, callback); return this; }
-    send(data, options, callback) { return this.write(data, options, callback); }
-    sendPacket(type, data, callback) {
+    write(data) { this.sendPacket("message", data); return this; }
+    send(data) { return this.write(data); }
+    sendPacket(type, data) {
       if (this.readyState === "closing" || this.readyState === "closed") return;
       this.writeBuffer.push({ type, data });
-      if (callback) this.once("flush", callback);
       this.flush();
     }
     close() {
@@ -664,27 +695,26 @@
       this.engine = engine;
       this._readyState = "opening";
       this.skipReconnect = false;
-      let timer = null;
+      // These subscriptions live in this.subs, so that onopen/onclose/cleanup end them.
       const openSub = on(engine, "open", () => {
-        openSub(); errorSub(); clearTimeout(timer);
         this.onopen();
         if (callback) callback();
       });
       const onError = (error) => {
-        openSub(); errorSub(); clearTimeout(timer);
         this.cleanup();
         this._readyState = "closed";
         this.emitReserved("error", error);
         if (callback) callback(error);
         else this.maybeReconnectOnOpen();
       };
-      const errorSub = on(engine, "error", onError);
+      this.subs.push(openSub, on(engine, "error", onError));
       if (this._timeout !== false) {
-        timer = setTimeout(() => {
+        const timer = setTimeout(() => {
           openSub();
           onError(new Error("timeout"));
           engine.close();
         }, this._timeout);
+        this.subs.push(() => clearTimeout(timer));
       }
       return this;
     }
@@ -728,7 +758,7 @@
     }
     /** Encodes and writes one Socket.IO packet. */
     _packet(packet) {
-      for (const part of encodeSocketPacket(packet)) this.engine.write(part, packet.options);
+      for (const part of encodeSocketPacket(packet)) this.engine.write(part);
     }
     cleanup() {
       this.subs.forEach((unsubscribe) => unsubscribe());
@@ -836,7 +866,7 @@
     emit(event, ...args) {
       if (RESERVED_EVENTS.has(event)) throw new Error('"' + String(event) + '" is a reserved event name');
       args.unshift(event);
-      const packet = { type: PacketType.EVENT, data: args, options: { compress: this.flags.compress !== false } };
+      const packet = { type: PacketType.EVENT, data: args };
       if (typeof args[args.length - 1] === "function") {
         const id = this.ids++;
         this._registerAckCallback(id, args.pop());
@@ -984,7 +1014,8 @@
       return this;
     }
     close() { return this.disconnect(); }
-    compress(value) { this.flags.compress = value; return this; }
+    /** Accepted for compatibility; permessage-deflate is negotiated by the browser. */
+    compress() { return this; }
     get volatile() { this.flags.volatile = true; return this; }
     timeout(ms) { this.flags.timeout = ms; return this; }
     onAny(listener) { this._anyListeners.push(listener); return this; }
@@ -1022,9 +1053,11 @@
   }
 
   function parseUri(uri) {
-    const base = root.location && root.location.href ? root.location.href : "http://localhost";
-    let text = uri;
-    if (text.startsWith("//")) text = (root.location ? root.location.protocol : "http:") + text;
+    const location = root.location && root.location.href ? root.location : null;
+    const base = location ? location.href : "http://localhost";
+    // io() with no URL means this page's origin and the main namespace, whatever the page's path.
+    let text = uri || (location ? location.protocol + "//" + location.host : "http://localhost");
+    if (text.startsWith("//")) text = (location ? location.protocol : "http:") + text;
     const url = new URL(text, base);
     const secure = url.protocol === "https:" || url.protocol === "wss:";
     const port = url.port || (secure ? "443" : "80");
