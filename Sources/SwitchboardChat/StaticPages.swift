@@ -5,12 +5,16 @@ import SwitchboardTransport
 
 /// The chat's web pages, loaded once from the module's resources and served with security headers.
 enum StaticPages {
-    /// Served files: URL path → (resource name, content type).
-    static let files: [(path: String, resource: String, contentType: String)] = [
-        ("/", "index.html", "text/html; charset=utf-8"),
-        ("/index.html", "index.html", "text/html; charset=utf-8"),
-        ("/app.js", "app.js", "application/javascript; charset=utf-8"),
-        ("/style.css", "style.css", "text/css; charset=utf-8"),
+    /// Content types by file extension; files with other extensions are not served.
+    static let contentTypes: [String: String] = [
+        "html": "text/html; charset=utf-8",
+        "js": "application/javascript; charset=utf-8",
+        "css": "text/css; charset=utf-8",
+        "svg": "image/svg+xml",
+        "png": "image/png",
+        "ico": "image/x-icon",
+        "json": "application/json",
+        "txt": "text/plain; charset=utf-8",
     ]
 
     /// Headers that every page carries: a strict Content-Security-Policy (same-origin scripts, styles
@@ -25,18 +29,24 @@ enum StaticPages {
         ("Cross-Origin-Opener-Policy", "same-origin"),
     ]
 
-    /// Adds a GET route per file to `router`. Throws when a resource is missing from the bundle.
+    /// Adds a GET route for every file in the `Public` resource folder (`index.html` also at `/`).
+    /// Throws when the folder is missing from the bundle.
     static func add(to router: inout HTTPRouter) throws {
-        for file in files {
-            guard let url = Bundle.module.url(forResource: "Public/" + file.resource, withExtension: nil) else {
-                throw StaticPagesError(resource: file.resource)
-            }
-            let body = ByteBuffer(bytes: try Data(contentsOf: url))
+        guard let folder = Bundle.module.url(forResource: "Public", withExtension: nil) else {
+            throw StaticPagesError(resource: "Public")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        guard names.contains("index.html") else { throw StaticPagesError(resource: "Public/index.html") }
+        for name in names {
+            let ext = name.split(separator: ".").last.map { String($0).lowercased() } ?? ""
+            guard let contentType = contentTypes[ext] else { continue }
+            let body = ByteBuffer(bytes: try Data(contentsOf: folder.appendingPathComponent(name)))
             var headers = HTTPHeaders(securityHeaders)
-            headers.add(name: "Content-Type", value: file.contentType)
+            headers.add(name: "Content-Type", value: contentType)
             headers.add(name: "Cache-Control", value: "no-cache")
             let response = HTTPResponse(status: .ok, headers: headers, body: body)
-            router.addRoute(.GET, file.path) { _ in response }
+            router.addRoute(.GET, "/" + name) { _ in response }
+            if name == "index.html" { router.addRoute(.GET, "/") { _ in response } }
         }
     }
 }
@@ -44,5 +54,5 @@ enum StaticPages {
 /// A page the chat server needs is missing from its resources (a packaging error).
 struct StaticPagesError: Error, CustomStringConvertible {
     var resource: String
-    var description: String { "resource Public/\(resource) is missing from the SwitchboardChat bundle" }
+    var description: String { "resource \(resource) is missing from the SwitchboardChat bundle" }
 }
