@@ -7,7 +7,9 @@ public enum ConformanceBehaviour {
     /// - `/`: emits `auth` with the handshake auth on connection; `message` → `message-back` with the
     ///   same arguments; `message-with-ack` → acknowledged with the same arguments; `join`/`leave`(room, ack)
     ///   ack with the room; `broadcast-to-room`(room, payload, ack) emits `room-message`(room, payload)
-    ///   to the room, then acks `true`.
+    ///   to the room, then acks `true`; `server-ack`(payload, ack) emits `ping-client`(payload) to the
+    ///   sender with an acknowledgement (5 s timeout) and acks with the client's answer, or with
+    ///   `{"error":"..."}` when the client did not answer in time (server→client acks, for interop tests).
     /// - `/custom`: emits `auth` with the handshake auth on connection.
     /// - `/guarded`: like `/custom` plus `message-with-ack`, behind a middleware that refuses any auth
     ///   other than `{"token":"secret"}` with `{"message":"not authorized","data":{"reason":"bad token"}}`
@@ -34,6 +36,17 @@ public enum ConformanceBehaviour {
                 let payload = arguments.count > 1 ? arguments[1] : .null
                 socket.namespace.to(room).emit("room-message", .string(room), payload)
                 ack?(.bool(true))
+            }
+        }
+
+        io.mainNamespace.onConnection { socket in
+            socket.on("server-ack") { socket, arguments, ack in
+                socket.timeout(.seconds(5)).emit("ping-client", arguments: arguments) { result in
+                    switch result {
+                    case .success(let answer): ack?.send(arguments: answer)
+                    case .failure(let error): ack?(["error": .string(error.description)])
+                    }
+                }
             }
         }
 
