@@ -110,7 +110,7 @@ public struct BenchRunner: Sendable {
             let m = try await hub.metrics()
             let pings = m.pings - pingsBefore
             messagesForCPU = pings
-            idle = BenchReport.Idle(holdSeconds: windowSeconds, pings: pings, pingsPerSecond: windowSeconds > 0 ? (Double(pings) / windowSeconds).rounded3 : 0)
+            idle = BenchReport.Idle(holdSeconds: windowSeconds.rounded3, pings: pings, pingsPerSecond: windowSeconds > 0 ? (Double(pings) / windowSeconds).rounded3 : 0)
 
         case .echo(_, let inflight, let payload):
             before = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }

@@ -20,7 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Client event loops (threads), 1...64.")
         var threads: Int = 2
 
-        @Option(name: .long, help: "Measured window in seconds (max 600).")
+        @Option(name: .long, help: "Measured window in seconds for echo and fanout (max 600); connect uses --hold.")
         var duration: Double = 10
 
         @Option(name: .long, help: "Server process id: report server CPU-µs per message and RSS from /proc.")
@@ -61,7 +61,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Connections to open.")
         var n: Int = 1000
 
-        @Option(name: .long, help: "Seconds to hold the connections idle after the ramp (max 600).")
+        @Option(name: .long, help: "Seconds to hold the connections idle after the ramp (max 600); at least the server pingInterval (25 s by default) to measure heartbeat cost.")
         var hold: Double = 30
 
         @Option(name: .long, help: "New connections per second.")
