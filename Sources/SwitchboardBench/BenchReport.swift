@@ -25,8 +25,11 @@
 ///     "pid": Int, "cpuMicros": Int,               utime+stime over the window
 ///     "cpuMicrosPerMessage": Double,              per ack / per delivery / per ping-pong
 ///     "rssBeforeBytes": Int, "rssAfterBytes": Int, "rssDeltaBytes": Int,
-///     "rssPerConnectionBytes": Double             connect only: (RSS after ramp − RSS before) / connected
+///     "rssPerConnectionBytes": Double             connect only: (RSS after ramp − RSS before) / connected;
+///                                                 absent with --server-pid auto (no baseline)
 ///   },
+///   "serverReported": { "rss": Int, "clients": Int, "pid": Int },   the server's `stats` ack at
+///                                                 the end of the run, before the bench disconnects
 ///   "errors": { "<reason>": Int }
 /// }
 /// Latency = { "count", "min", "mean", "p50", "p90", "p99", "p999", "max" } in microseconds.
@@ -145,6 +148,8 @@ public struct BenchReport: Codable, Sendable {
     public var latencyMicros: LatencySummary?
     /// Server figures (with a server pid).
     public var server: Server?
+    /// What the server's `stats` event answered at the end (before disconnecting), if it answered.
+    public var serverReported: ServerStats?
     /// Failure reasons and counts.
     public var errors: [String: UInt64]
 }

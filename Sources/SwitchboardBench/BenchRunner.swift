@@ -55,7 +55,7 @@ public struct BenchRunner: Sendable {
         let hub = LoopHub(states: states)
         let connectFailures = NIOLockedValueBox<[String: UInt64]>([:])
         let total = scenario.connectionCount
-        let pid = configuration.serverPID
+        var pid = configuration.serverPID
 
         // Ramp.
         let baseline = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
@@ -85,6 +85,19 @@ public struct BenchRunner: Sendable {
         guard rampMetrics.connected > 0 else {
             await hub.closeAll()
             throw BenchError(.scenarioFailed, "no connection came up (failures: \(connectFailures.withLockedValue { $0 }.merging(rampMetrics.errors, uniquingKeysWith: +)))")
+        }
+
+        if pid == nil, configuration.discoverServerPID {
+            // Ask the server; only a pid whose /proc entry this process can read is used.
+            if let reported = await hub.serverStats()?.pid {
+                if (try? ProcessSample.read(pid: reported)) != nil {
+                    pid = reported
+                } else {
+                    connectFailures.withLockedValue { $0["server pid \(reported) from stats is not readable in /proc", default: 0] += 1 }
+                }
+            } else {
+                connectFailures.withLockedValue { $0["no stats answer: server pid unknown", default: 0] += 1 }
+            }
         }
 
         var echo: BenchReport.Echo?
@@ -171,6 +184,7 @@ public struct BenchRunner: Sendable {
         }
 
         let result = try await hub.finalResult()
+        let serverReported = await hub.serverStats()
         await hub.closeAll()
         try await Task.sleep(for: .milliseconds(200))
 
@@ -197,7 +211,7 @@ public struct BenchRunner: Sendable {
                 closedByServer: result.metrics.closedByServer, rampSeconds: rampSeconds.rounded3,
                 connectsPerSecond: (Double(rampMetrics.connected) / rampSeconds).rounded3,
                 handshakeLatencyMicros: LatencySummary(result.connectLatency)),
-            echo: echo, fanout: fanout, idle: idle, latencyMicros: latency, server: server, errors: errors)
+            echo: echo, fanout: fanout, idle: idle, latencyMicros: latency, server: server, serverReported: serverReported, errors: errors)
     }
 
     /// Sleeps `seconds`, printing a progress line each second; returns the seconds actually waited.
@@ -286,6 +300,15 @@ struct LoopHub: Sendable {
 
     func stop() async {
         for state in states { try? await state.eventLoop.submit { state.stop() }.get() }
+    }
+
+    /// The server's `stats`, asked through the first loop that has a connected socket (5 s limit).
+    func serverStats() async -> ServerStats? {
+        for state in states {
+            let answer = try? await state.eventLoop.flatSubmit { state.requestStats() }.get()
+            if let answer = answer ?? nil { return answer }
+        }
+        return nil
     }
 
     func closeAll() async {
