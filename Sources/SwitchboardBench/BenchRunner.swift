@@ -106,12 +106,16 @@ public struct BenchRunner: Sendable {
         var windowSeconds: Double
         var before: ProcessSample?
         var after: ProcessSample?
+        var clientBefore: ProcessSample?
+        var clientAfter: ProcessSample?
+        let selfPID = getpid()
         var messagesForCPU: UInt64 = 0
         var rssPerConnection: Double?
 
         switch scenario {
         case .connect(_, let hold):
             before = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
+            clientBefore = try? ProcessSample.read(pid: selfPID)
             if let baseline, let before {
                 rssPerConnection = (Double(before.rssBytes) - Double(baseline.rssBytes)) / Double(rampMetrics.connected)
             }
@@ -120,6 +124,7 @@ public struct BenchRunner: Sendable {
                 "pings \(m.pings - pingsBefore) connected \(m.connected) closed-by-server \(m.closedByServer)"
             }
             after = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
+            clientAfter = try? ProcessSample.read(pid: selfPID)
             let m = try await hub.metrics()
             let pings = m.pings - pingsBefore
             messagesForCPU = pings
@@ -127,6 +132,7 @@ public struct BenchRunner: Sendable {
 
         case .echo(_, let inflight, let payload):
             before = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
+            clientBefore = try? ProcessSample.read(pid: selfPID)
             await hub.start()
             var lastAcks: UInt64 = 0
             windowSeconds = try await measureWindow(seconds: configuration.durationSeconds, hub: hub, label: "echo") { m, _ in
@@ -135,6 +141,7 @@ public struct BenchRunner: Sendable {
             }
             await hub.stop()
             after = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
+            clientAfter = try? ProcessSample.read(pid: selfPID)
             let m = try await hub.metrics()
             messagesForCPU = m.echoAcks
             echo = BenchReport.Echo(
@@ -151,6 +158,7 @@ public struct BenchRunner: Sendable {
             }
             let roomSize = rampMetrics.joined
             before = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
+            clientBefore = try? ProcessSample.read(pid: selfPID)
             await hub.start()
             var lastReceived: UInt64 = 0
             windowSeconds = try await measureWindow(seconds: configuration.durationSeconds, hub: hub, label: "fanout") { m, _ in
@@ -170,6 +178,7 @@ public struct BenchRunner: Sendable {
                 try await Task.sleep(for: .milliseconds(50))
             }
             after = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
+            clientAfter = try? ProcessSample.read(pid: selfPID)
             let result = try await hub.finalResult()
             let m = result.metrics
             let totals = FanoutTotals(sent: m.fanoutSent, roomSize: roomSize, received: m.fanoutReceived)
@@ -200,6 +209,14 @@ public struct BenchRunner: Sendable {
                 rssDeltaBytes: Int64(after.rssBytes) - Int64(before.rssBytes),
                 rssPerConnectionBytes: rssPerConnection.map { $0.rounded() })
         }
+        var client: BenchReport.Client?
+        if let clientBefore, let clientAfter {
+            let cpu = clientAfter.cpuMicros &- clientBefore.cpuMicros
+            client = BenchReport.Client(
+                cpuMicros: cpu,
+                cpuMicrosPerMessage: messagesForCPU > 0 ? (Double(cpu) / Double(messagesForCPU)).rounded3 : nil,
+                utilization: windowSeconds > 0 ? (Double(cpu) / 1e6 / windowSeconds).rounded3 : 0)
+        }
         let connectFailureCount = connectFailures.withLockedValue { $0.values.reduce(0, +) }
         let latency: LatencySummary?
         if case .connect = scenario { latency = nil } else { latency = LatencySummary(result.latency) }
@@ -211,7 +228,7 @@ public struct BenchRunner: Sendable {
                 closedByServer: result.metrics.closedByServer, rampSeconds: rampSeconds.rounded3,
                 connectsPerSecond: (Double(rampMetrics.connected) / rampSeconds).rounded3,
                 handshakeLatencyMicros: LatencySummary(result.connectLatency)),
-            echo: echo, fanout: fanout, idle: idle, latencyMicros: latency, server: server, serverReported: serverReported, errors: errors)
+            echo: echo, fanout: fanout, idle: idle, latencyMicros: latency, server: server, client: client, serverReported: serverReported, errors: errors)
     }
 
     /// Sleeps `seconds`, printing a progress line each second; returns the seconds actually waited.

@@ -16,7 +16,7 @@ struct BenchReportTests {
             fanout: nil, idle: nil, latencyMicros: latency,
             server: .init(pid: 7, cpuMicros: 960, cpuMicrosPerMessage: 10, rssBeforeBytes: 1, rssAfterBytes: 3,
                           rssDeltaBytes: 2, rssPerConnectionBytes: nil),
-            serverReported: ServerStats(rss: 4096, clients: 10, pid: 7),
+            client: nil, serverReported: ServerStats(rss: 4096, clients: 10, pid: 7),
             errors: ["closed by server": 1])
     }
 
