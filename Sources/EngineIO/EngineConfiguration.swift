@@ -22,6 +22,9 @@ public struct EngineConfiguration: Sendable {
     public var allowUpgrades: Bool
     /// Cross-origin rules for polling responses; default: no CORS headers.
     public var cors: EngineCORSConfiguration
+    /// Most packets in one polling response, at least 2; default 16, the most python-engineio clients accept
+    /// (the rest go in the next poll).
+    public var maxPacketsPerPoll: Int = 16
     /// Decides whether a handshake may open a session; called on an event loop, must not block.
     public var allowRequest: (@Sendable (EngineHandshake) -> EngineRequestDecision)?
 

@@ -87,19 +87,23 @@ public struct EngineSessionStateMachine: Sendable {
         public var pingTimeout: Int64
         /// From a WebSocket joining to the `5` packet.
         public var upgradeTimeout: Int64
+        /// Most packets in one polling response (not a duration; the rest wait for the next poll).
+        public var maxPacketsPerPoll: Int
 
         /// Creates the timing.
-        public init(pingInterval: Int64, pingTimeout: Int64, upgradeTimeout: Int64) {
+        public init(pingInterval: Int64, pingTimeout: Int64, upgradeTimeout: Int64, maxPacketsPerPoll: Int = 16) {
+            precondition(maxPacketsPerPoll >= 2)
             self.pingInterval = pingInterval
             self.pingTimeout = pingTimeout
             self.upgradeTimeout = upgradeTimeout
+            self.maxPacketsPerPoll = maxPacketsPerPoll
         }
 
         /// The timing of a configuration.
         public init(_ configuration: EngineConfiguration) {
             self.init(
                 pingInterval: configuration.pingInterval, pingTimeout: configuration.pingTimeout,
-                upgradeTimeout: configuration.upgradeTimeout)
+                upgradeTimeout: configuration.upgradeTimeout, maxPacketsPerPoll: configuration.maxPacketsPerPoll)
         }
     }
 
@@ -149,6 +153,7 @@ public struct EngineSessionStateMachine: Sendable {
         case .websocket:
             return [.rejectRequest(.badRequest)]
         case .closing(let reason):
+            guard queue.count < timing.maxPacketsPerPoll else { return [.answerPoll(drainQueue())] }
             var packets = drainQueue()
             packets.append(.close)
             phase = .closed
@@ -261,7 +266,11 @@ public struct EngineSessionStateMachine: Sendable {
             phase = .websocket
             upgradeDeadline = nil
             actions.append(.promoteProbeWebSocket)
-            if !queue.isEmpty { actions.append(.writeWebSocket(drainQueue())) }
+            if !queue.isEmpty {
+                let packets = Array(queue)
+                queue.removeAll()
+                actions.append(.writeWebSocket(packets))
+            }
             return actions
         default:
             phase = .polling
@@ -318,7 +327,7 @@ public struct EngineSessionStateMachine: Sendable {
                 actions.append(.closeProbeWebSocket)
                 upgradeDeadline = nil
             }
-            if hasParkedPoll {
+            if hasParkedPoll && queue.count < timing.maxPacketsPerPoll {
                 hasParkedPoll = false
                 var packets = drainQueue()
                 packets.append(.close)
@@ -326,6 +335,10 @@ public struct EngineSessionStateMachine: Sendable {
                 phase = .closed
                 actions.append(.sessionClosed(reason))
                 return actions
+            }
+            if hasParkedPoll {
+                hasParkedPoll = false
+                actions.append(.answerParkedPoll(drainQueue()))
             }
             phase = .closing(reason)
             nextPingAt = nil
@@ -385,9 +398,11 @@ public struct EngineSessionStateMachine: Sendable {
 
     // MARK: Helpers
 
+    /// Takes the packets for one polling response: at most `maxPacketsPerPoll`, oldest first.
     private mutating func drainQueue() -> [EngineOutboundPacket] {
-        let packets = Array(queue)
-        queue.removeAll(keepingCapacity: true)
+        let count = min(queue.count, timing.maxPacketsPerPoll)
+        let packets = Array(queue.prefix(count))
+        queue.removeFirst(count)
         return packets
     }
 

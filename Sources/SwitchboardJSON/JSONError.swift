@@ -27,6 +27,7 @@ public struct JSONParseError: Error, Hashable, Sendable, CustomStringConvertible
         /// A string that is not valid UTF-8.
         public static let invalidUTF8 = Code(base: .invalidUTF8)
 
+        /// The code's name.
         public var description: String { "\(base)" }
     }
 
@@ -41,6 +42,7 @@ public struct JSONParseError: Error, Hashable, Sendable, CustomStringConvertible
         self.offset = offset
     }
 
+    /// A readable form of the error.
     public var description: String { "JSONParseError(\(code) at byte \(offset))" }
 }
 

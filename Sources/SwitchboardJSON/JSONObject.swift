@@ -54,6 +54,7 @@ public struct JSONObject: Sendable, Hashable {
         try members.contains(where: predicate)
     }
 
+    /// Whether both objects have the same members in the same order.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.members.count == rhs.members.count else { return false }
         for (left, right) in zip(lhs.members, rhs.members) where left.key != right.key || left.value != right.value {
@@ -62,6 +63,7 @@ public struct JSONObject: Sendable, Hashable {
         return true
     }
 
+    /// Hashes the members in order.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(members.count)
         for member in members {

@@ -9,6 +9,10 @@ public struct WebSocketConfiguration: Sendable {
     /// The agreed permessage-deflate parameters (from ``PerMessageDeflate/negotiate(offers:options:)``),
     /// or `nil` when the extension is not in use. Default `nil`.
     public var deflate: PerMessageDeflate.Configuration?
+    /// With permessage-deflate, outgoing messages shorter than this many bytes are sent
+    /// uncompressed (compressing tiny messages costs more than it saves). Default 0: compress all
+    /// non-empty messages. Socket.IO servers commonly use 1024.
+    public var compressionThreshold: Int
     /// How long to wait for the peer's close frame after this side sent one, before closing the TCP
     /// connection anyway. Default 5 seconds.
     public var closeTimeout: TimeAmount
@@ -17,10 +21,12 @@ public struct WebSocketConfiguration: Sendable {
     public init(
         maxMessageSize: Int = 16 * 1024 * 1024,
         deflate: PerMessageDeflate.Configuration? = nil,
+        compressionThreshold: Int = 0,
         closeTimeout: TimeAmount = .seconds(5)
     ) {
         self.maxMessageSize = maxMessageSize
         self.deflate = deflate
+        self.compressionThreshold = compressionThreshold
         self.closeTimeout = closeTimeout
     }
 }

@@ -9,6 +9,8 @@ import NIOWebSocket
 /// Outbound it takes ``WebSocketMessage``s and writes each as one frame, compressed when
 /// permessage-deflate is in use. A ``WebSocketCloseRequest`` user event starts the closing handshake.
 ///
+/// When the peer breaks a rule, the handler sends a close frame with the matching code, closes the
+/// connection and fires the ``WebSocketError`` through `errorCaught` so the application can log it.
 /// Frame decoder errors (`NIOWebSocketError`) are answered with close code 1009 (frame too large)
 /// or 1002; install the upgrader with `automaticErrorHandling: false` so they are not answered twice.
 public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -32,6 +34,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         self.configuration = configuration
     }
 
+    /// Creates the assembler and, with permessage-deflate, the zlib streams.
     public func handlerAdded(context: ChannelHandlerContext) {
         do {
             self.assembler = try WebSocketMessageAssembler(
@@ -46,11 +49,13 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         }
     }
 
+    /// Cancels the close timeout.
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.closeTimeoutTask?.cancel()
         self.closeTimeoutTask = nil
     }
 
+    /// Stops reading messages and cancels the close timeout.
     public func channelInactive(context: ChannelHandlerContext) {
         self.closeTimeoutTask?.cancel()
         self.closeTimeoutTask = nil
@@ -58,6 +63,20 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.fireChannelInactive()
     }
 
+    /// Closes the connection when the peer half-closes; forwards every event.
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .some(.inputClosed) = event as? ChannelEvent {
+            // The peer closed its side (channels with allowRemoteHalfClosure): no close frame can
+            // follow, so the connection is over.
+            _ = self.assembler?.connectionFailed()
+            context.fireUserInboundEventTriggered(event)
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Feeds a frame to the assembler and carries out its action.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
         guard let action = self.assembler?.receive(frame) else { return }
@@ -78,9 +97,11 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
             context.close(promise: nil)
         case .fail(let error):
             self.fail(context: context, closeCode: error.closeCode)
+            context.fireErrorCaught(error)  // for the application's logs; the connection is closing
         }
     }
 
+    /// Flushes the pongs written during this read batch.
     public func channelReadComplete(context: ChannelHandlerContext) {
         if self.needsFlush {
             self.needsFlush = false
@@ -89,6 +110,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.fireChannelReadComplete()
     }
 
+    /// Answers frame decoder errors with a close frame; forwards every error.
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let error = error as? NIOWebSocketError {
             let code: UInt16
@@ -103,6 +125,8 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.fireErrorCaught(error)
     }
 
+    /// Writes a message as one frame, compressed when permessage-deflate is in use; fails the
+    /// promise with `ChannelError.outputClosed` once the closing handshake has started.
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let message = Self.unwrapOutboundIn(data)
         guard self.assembler?.isOpen ?? false else {
@@ -111,7 +135,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         }
         let opcode: WebSocketOpcode = message.kind == .text ? .text : .binary
         var frame = WebSocketFrame(fin: true, opcode: opcode, data: message.data)
-        if let deflater = self.deflater, message.data.readableBytes > 0 {
+        if let deflater = self.deflater, message.data.readableBytes > max(0, self.configuration.compressionThreshold - 1) {
             do {
                 frame.data = try deflater.compress(message.data, allocator: context.channel.allocator)
                 frame.rsv1 = true
@@ -124,6 +148,7 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.write(Self.wrapOutboundOut(frame), promise: promise)
     }
 
+    /// Starts the closing handshake on a ``WebSocketCloseRequest``; forwards other events.
     public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         guard let request = event as? WebSocketCloseRequest else {
             context.triggerUserOutboundEvent(event, promise: promise)
@@ -164,15 +189,35 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         return payload
     }
 
-    /// Sends a close frame with `payload`, then closes the connection once it is written.
+    /// Sends a close frame with `payload`, then closes the TCP connection once it is written.
+    ///
+    /// The server closes first (RFC 6455 §7.1.1), by shutting down its output: a FIN rather than
+    /// a reset, so that the peer reads the close frame even if it sent more data. Reading goes on
+    /// (and is ignored) until the peer closes too, or for at most `closeTimeout`. Channels that
+    /// cannot half-close are closed at once.
     private func sendCloseAndClose(context: ChannelHandlerContext, payload: ByteBuffer) {
         self.closeTimeoutTask?.cancel()
         self.closeTimeoutTask = nil
         self.needsFlush = false
         let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
-        let loopBound = context.loopBound
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.writeAndFlush(Self.wrapOutboundOut(close)).whenComplete { _ in
-            loopBound.value.close(promise: nil)
+            let context = loopBound.value.1
+            let halfClosed = context.eventLoop.makePromise(of: Void.self)
+            context.close(mode: .output, promise: halfClosed)
+            halfClosed.futureResult.whenComplete { result in
+                let (handler, context) = loopBound.value
+                switch result {
+                case .success:
+                    handler.closeTimeoutTask = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(
+                        in: handler.configuration.closeTimeout
+                    ) {
+                        loopBound.value.1.close(promise: nil)
+                    }
+                case .failure:
+                    context.close(promise: nil)
+                }
+            }
         }
     }
 
@@ -199,11 +244,13 @@ public final class WebSocketEchoHandler: ChannelInboundHandler, RemovableChannel
     /// Creates an echo handler.
     public init() {}
 
+    /// Writes the message back (flushed at the end of the read batch).
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.write(data, promise: nil)
         self.needsFlush = true
     }
 
+    /// Flushes the echoes of this read batch.
     public func channelReadComplete(context: ChannelHandlerContext) {
         if self.needsFlush {
             self.needsFlush = false

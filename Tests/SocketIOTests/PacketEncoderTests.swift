@@ -54,3 +54,10 @@ import Testing
         #expect(Array(messages[0].webSocketFrame.readableBytesView) == [0x81, 2, UInt8(ascii: "4"), UInt8(ascii: "1")])
     }
 }
+
+@Suite struct PacketEncoderEdgeTests {
+    @Test func explicitBinaryEventWithoutBinaryStillCarriesItsCount() {
+        let messages = SocketIOPacketEncoder.encode(SocketIOPacket(type: .binaryEvent, data: ["a"]))
+        #expect(messages.map(WireMessage.init) == [.text(#"50-["a"]"#)])
+    }
+}

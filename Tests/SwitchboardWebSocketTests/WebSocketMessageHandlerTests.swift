@@ -60,7 +60,8 @@ import Testing
 
     @Test func failsTheConnectionWith1007OnInvalidText() throws {
         let channel = try makeEchoChannel()
-        try channel.writeInbound(frame(.text, [0xC0, 0xAF]))
+        let error = #expect(throws: WebSocketError.self) { try channel.writeInbound(frame(.text, [0xC0, 0xAF])) }
+        #expect(error?.code == .invalidUTF8)
         #expect(try outboundFrames(channel) == ["fin WebSocketOpcode.connectionClose \(closePayload(1007))"])
         #expect(!channel.isActive)
     }
@@ -103,6 +104,12 @@ import Testing
         #expect(throws: ChannelError.self) {
             try channel.writeAndFlush(WebSocketMessage.text("late")).wait()
         }
+    }
+
+    @Test func closesWhenThePeerHalfClosesItsSide() throws {
+        let channel = try makeEchoChannel()
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(!channel.isActive)
     }
 
     @Test func compressesEchoesWhenPermessageDeflateIsInUse() throws {
@@ -216,7 +223,7 @@ final class FlushCounter: ChannelOutboundHandler {
 
     @Test func answersRSV1WithoutDeflateWithProtocolError() throws {
         let channel = try makeChannel()
-        try channel.writeInbound(clientFrame(0xC1, Array("Hi".utf8)))
+        #expect(throws: WebSocketError.self) { try channel.writeInbound(self.clientFrame(0xC1, Array("Hi".utf8))) }
         #expect(try outboundBytes(channel) == [0x88, 0x02, 0x03, 0xEA])
         #expect(!channel.isActive)
     }
@@ -250,5 +257,21 @@ final class FlushCounter: ChannelOutboundHandler {
             let reasonBytes = Array(payload.readableBytesView.dropFirst(2))
             #expect(String(validating: reasonBytes, as: UTF8.self) != nil, "prefix \(prefixLength)")
         }
+    }
+}
+
+@Suite struct WebSocketCompressionThresholdTests {
+    @Test func sendsMessagesBelowTheThresholdUncompressed() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addWebSocketEchoHandlers(
+            configuration: .init(deflate: .init(), compressionThreshold: 6)
+        )
+        try channel.writeInbound(frame(.text, "Hello"))
+        try channel.writeInbound(frame(.text, "Hello!"))
+        let small = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        let large = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(!small.rsv1)
+        #expect(small.data == ByteBuffer(string: "Hello"))
+        #expect(large.rsv1)
     }
 }

@@ -24,6 +24,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         self.context = context
     }
 
+    /// Adds the socket to the rooms.
     public func addAll(_ socketID: String, rooms newRooms: Set<String>) {
         rooms.withLockedValue { state in
             state.roomsOfSocket[socketID, default: []].formUnion(newRooms)
@@ -31,6 +32,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         }
     }
 
+    /// Removes the socket from one room; empty rooms are forgotten.
     public func del(_ socketID: String, room: String) {
         rooms.withLockedValue { state in
             state.roomsOfSocket[socketID]?.remove(room)
@@ -38,6 +40,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         }
     }
 
+    /// Removes the socket from every room.
     public func delAll(_ socketID: String) {
         rooms.withLockedValue { state in
             guard let socketRooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return }
@@ -51,6 +54,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         state.members[room] = members.isEmpty ? nil : members
     }
 
+    /// Encodes `packet` once and delivers it to the local sockets selected by `options`.
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
         let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
         broadcast(encoded: messages, options: options)
@@ -85,10 +89,12 @@ public final class InMemoryAdapter: SocketIOAdapter {
         }
     }
 
+    /// The ids of local sockets in any of `rooms` (all of them when `rooms` is empty).
     public func sockets(in rooms: Set<String>) -> Set<String> {
         Set(sockets(matching: SocketIOBroadcastOptions(rooms: rooms)))
     }
 
+    /// The rooms of a local socket, or `nil` if it is unknown.
     public func socketRooms(_ socketID: String) -> Set<String>? {
         rooms.withLockedValue { $0.roomsOfSocket[socketID] }
     }

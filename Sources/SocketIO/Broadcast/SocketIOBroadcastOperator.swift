@@ -59,7 +59,10 @@ public struct SocketIOBroadcastOperator: Sendable {
     }
 
     /// Sends `event` with `arguments` to the selected sockets.
+    ///
+    /// Reserved event names (`connect`, `disconnect`, ...) are not sent: clients would drop the connection.
     public func emit(_ event: String, arguments: [JSONValue]) {
+        guard !SocketIOPacketDecoder.reservedEventNames.contains(event) else { return }
         namespace.adapter.broadcast(.event(event, arguments: arguments, namespace: namespace.name), options: options)
     }
 

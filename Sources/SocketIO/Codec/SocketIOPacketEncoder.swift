@@ -23,14 +23,22 @@ public enum SocketIOPacketEncoder {
     public static func encodeText(
         _ packet: SocketIOPacket, allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) -> (text: ByteBuffer, attachments: [ByteBuffer]) {
-        var type = packet.type
         let hasBinary = packet.data?.containsBinary ?? false
-        if hasBinary {
-            switch type {
-            case .event: type = .binaryEvent
-            case .ack: type = .binaryAck
-            case .connect, .disconnect, .connectError, .binaryEvent, .binaryAck: break
+        guard hasBinary else {
+            // Common case: header and JSON straight into one buffer.
+            var text = allocator.buffer(capacity: 64 + packet.namespace.utf8.count)
+            let isBinaryType = packet.type == .binaryEvent || packet.type == .binaryAck
+            writeHeader(type: packet.type, attachmentCount: isBinaryType ? 0 : nil, packet: packet, into: &text)
+            if let data = packet.data {
+                _ = JSONSerializer.writeReplacingBinary(data, into: &text)
             }
+            return (text, [])
+        }
+        let type: SocketIOPacketType
+        switch packet.type {
+        case .event: type = .binaryEvent
+        case .ack: type = .binaryAck
+        case .connect, .disconnect, .connectError, .binaryEvent, .binaryAck: type = packet.type
         }
         var body = allocator.buffer(capacity: 64)
         var attachments: [ByteBuffer] = []
@@ -38,9 +46,19 @@ public enum SocketIOPacketEncoder {
             attachments = JSONSerializer.writeReplacingBinary(data, into: &body)
         }
         var text = allocator.buffer(capacity: body.readableBytes + packet.namespace.utf8.count + 24)
+        let isBinaryType = type == .binaryEvent || type == .binaryAck
+        writeHeader(type: type, attachmentCount: isBinaryType ? attachments.count : nil, packet: packet, into: &text)
+        text.writeBuffer(&body)
+        return (text, attachments)
+    }
+
+    /// Writes type digit, `N-` attachment count, `/namespace,` (unless `/`) and the ack id.
+    private static func writeHeader(
+        type: SocketIOPacketType, attachmentCount: Int?, packet: SocketIOPacket, into text: inout ByteBuffer
+    ) {
         text.writeInteger(UInt8(ascii: "0") + type.rawValue)
-        if type == .binaryEvent || type == .binaryAck {
-            text.writeString(String(attachments.count))
+        if let attachmentCount {
+            text.writeString(String(attachmentCount))
             text.writeInteger(UInt8(ascii: "-"))
         }
         if packet.namespace != "/" && !packet.namespace.isEmpty {
@@ -50,7 +68,5 @@ public enum SocketIOPacketEncoder {
         if let ackID = packet.ackID {
             text.writeString(String(ackID))
         }
-        text.writeBuffer(&body)
-        return (text, attachments)
     }
 }

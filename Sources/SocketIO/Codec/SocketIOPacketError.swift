@@ -10,6 +10,7 @@ public struct SocketIOPacketError: Error, Hashable, Sendable, CustomStringConver
             case attachmentWithoutPacket, textWhileAwaitingAttachments
         }
         let base: Base
+        /// The code's name.
         public var description: String { "\(base)" }
 
         /// An empty text message.
@@ -56,5 +57,6 @@ public struct SocketIOPacketError: Error, Hashable, Sendable, CustomStringConver
     /// Creates an error.
     public init(code: Code) { self.code = code }
 
+    /// A readable form of the error.
     public var description: String { "SocketIOPacketError(\(code))" }
 }

@@ -13,12 +13,10 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     let server: SocketIOServer
     let logger: Logger
     private var decoder: SocketIOPacketDecoder
+    private var state = ClientStateMachine()
+    /// The connected sockets by namespace (those the state machine holds as `.connected`).
     private var sockets: [String: SocketIOSocket] = [:]
-    private var connecting: Set<String> = []
     private var connectTimeout: Scheduled<Void>?
-    private(set) var isClosed = false
-    /// Set once the server asked the Engine.IO connection to close; later messages are ignored.
-    private var isClosing = false
     private let allocator = ByteBufferAllocator()
 
     init(connection: any EngineConnection, server: SocketIOServer) {
@@ -36,16 +34,16 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     /// Starts the connect timeout. On loop.
     func start() {
         connectTimeout = connection.eventLoop.scheduleTask(in: server.configuration.connectTimeout) { [self] in
-            guard !isClosed, sockets.isEmpty else { return }
+            guard state.connectTimeoutFired() else { return }
             logger.debug("no namespace joined before the connect timeout; closing")
-            close()
+            connection.close()
         }
     }
 
     // MARK: EngineConnectionDelegate
 
     func engineConnection(_ connection: any EngineConnection, didReceive message: EngineMessage) {
-        guard !isClosed, !isClosing else { return }
+        guard state.isOpen else { return }
         let packet: SocketIOPacket?
         do {
             packet = try decoder.decode(message)
@@ -59,10 +57,10 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     }
 
     func engineConnection(_ connection: any EngineConnection, didCloseWith reason: EngineCloseReason) {
-        guard !isClosed else { return }
-        isClosed = true
         connectTimeout?.cancel()
-        closeSockets(reason: SocketIODisconnectReason(reason))
+        if state.engineClosed() {
+            closeSockets(reason: SocketIODisconnectReason(reason))
+        }
         server.remove(self)
     }
 
@@ -73,6 +71,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
         case .connect:
             connect(to: packet.namespace, auth: packet.data ?? .object(JSONObject()))
         case .event, .binaryEvent, .ack, .binaryAck, .disconnect:
+            guard state.shouldDispatch(namespace: packet.namespace) else { return }
             sockets[packet.namespace]?.handle(packet)
         case .connectError:
             break
@@ -80,29 +79,38 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     }
 
     private func connect(to name: String, auth: JSONValue) {
-        guard let namespace = server.existingNamespace(name) else {
+        let namespace = server.existingNamespace(name)
+        switch state.connectReceived(namespace: name, exists: namespace != nil) {
+        case .refuseUnknownNamespace:
             send(SocketIOPacket(type: .connectError, namespace: name, data: ["message": "Invalid namespace"]))
-            return
-        }
-        guard sockets[name] == nil, !connecting.contains(name) else {
-            logger.debug("duplicate CONNECT ignored", metadata: ["socket.nsp": "\(name)"])
-            return
-        }
-        connecting.insert(name)
-        let socket = SocketIOSocket(
-            id: SocketIDGenerator.next(), namespace: namespace, client: self,
-            handshake: SocketIOHandshake(engine: connection.handshake, auth: auth), logger: logger
-        )
-        namespace.runMiddlewares(for: socket) { [self] error in
-            connecting.remove(name)
-            guard !isClosed else { return }
-            if let error {
-                send(SocketIOPacket(type: .connectError, namespace: name, data: error.payload))
-                return
+        case .ignore:
+            logger.debug("CONNECT ignored", metadata: ["socket.nsp": "\(name)"])
+        case .runMiddlewares:
+            guard let namespace else { return }
+            let socket = SocketIOSocket(
+                id: SocketIDGenerator.next(), namespace: namespace, client: self,
+                handshake: SocketIOHandshake(engine: connection.handshake, auth: auth), logger: logger
+            )
+            namespace.runMiddlewares(for: socket) { [self] error in
+                middlewaresFinished(socket: socket, error: error)
             }
-            sockets[name] = socket
-            connectTimeout?.cancel()
-            connectTimeout = nil
+        }
+    }
+
+    private func middlewaresFinished(socket: SocketIOSocket, error: SocketIOMiddlewareError?) {
+        let namespace = socket.namespace
+        switch state.middlewaresFinished(namespace: namespace.name, refused: error != nil) {
+        case .refuse:
+            namespace.adapter.delAll(socket.id)  // rooms a middleware may have joined
+            send(SocketIOPacket(type: .connectError, namespace: namespace.name, data: error?.payload))
+        case .discard:
+            namespace.adapter.delAll(socket.id)
+        case .open(let cancelConnectTimeout):
+            if cancelConnectTimeout {
+                connectTimeout?.cancel()
+                connectTimeout = nil
+            }
+            sockets[namespace.name] = socket
             socket.open()
             namespace.fireConnection(socket)
         }
@@ -116,35 +124,27 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
 
     /// Forgets a socket that has closed. On loop.
     func remove(_ socket: SocketIOSocket) {
-        if sockets[socket.namespace.name] === socket {
-            sockets[socket.namespace.name] = nil
-        }
+        guard sockets[socket.namespace.name] === socket else { return }
+        sockets[socket.namespace.name] = nil
+        state.socketClosed(namespace: socket.namespace.name)
     }
 
     /// Ends every socket with `reason` (sending `DISCONNECT` for each when `notifyClients`), then closes
-    /// the Engine.IO connection.
+    /// the Engine.IO connection. On loop.
     func disconnectAll(reason: SocketIODisconnectReason, notifyClients: Bool = true) {
-        guard !isClosed else { return }
+        let namespaces = state.connectedNamespaces
+        guard state.closeRequested() else { return }
+        connectTimeout?.cancel()
         if notifyClients {
-            for socket in sockets.values.sorted(by: { $0.namespace.name < $1.namespace.name }) {
-                send(SocketIOPacket(type: .disconnect, namespace: socket.namespace.name))
-            }
+            for name in namespaces { send(SocketIOPacket(type: .disconnect, namespace: name)) }
         }
         closeSockets(reason: reason)
-        close()
+        connection.close()
     }
 
     private func closeSockets(reason: SocketIODisconnectReason) {
-        let open = sockets.values.sorted { $0.namespace.name < $1.namespace.name }
-        for socket in open { socket.close(reason: reason) }
+        let open = sockets.sorted { $0.key < $1.key }.map(\.value)
         sockets.removeAll()
-    }
-
-    /// Closes the Engine.IO connection. On loop.
-    func close() {
-        guard !isClosed, !isClosing else { return }
-        isClosing = true
-        connectTimeout?.cancel()
-        connection.close()
+        for socket in open { socket.close(reason: reason) }
     }
 }

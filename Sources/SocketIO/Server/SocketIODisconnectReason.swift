@@ -8,6 +8,7 @@ public struct SocketIODisconnectReason: RawRepresentable, Hashable, Sendable, Cu
     /// Creates a reason from its name.
     public init(rawValue: String) { self.rawValue = rawValue }
 
+    /// The reason's name.
     public var description: String { rawValue }
 
     /// The client sent `DISCONNECT` for the namespace.

@@ -26,13 +26,16 @@ public struct SocketIOMiddlewareError: Error, Hashable, Sendable {
 public struct SocketIOAckError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kind of failure; new codes may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Base: Hashable, Sendable { case timeout, disconnected }
+        enum Base: Hashable, Sendable { case timeout, disconnected, reservedEventName }
         let base: Base
+        /// The code's name.
         public var description: String { "\(base)" }
         /// The client did not acknowledge within the timeout.
         public static let timeout = Code(base: .timeout)
         /// The socket disconnected before the acknowledgement arrived (or was not connected).
         public static let disconnected = Code(base: .disconnected)
+        /// The event name is reserved (`connect`, `disconnect`, ...); nothing was sent.
+        public static let reservedEventName = Code(base: .reservedEventName)
     }
 
     /// The kind of failure.
@@ -41,5 +44,6 @@ public struct SocketIOAckError: Error, Hashable, Sendable, CustomStringConvertib
     /// Creates an error.
     public init(code: Code) { self.code = code }
 
+    /// A readable form of the error.
     public var description: String { "SocketIOAckError(\(code))" }
 }

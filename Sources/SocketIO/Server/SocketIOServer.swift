@@ -94,6 +94,7 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
 
     // MARK: EngineServerDelegate
 
+    /// Takes over a new Engine.IO session: becomes its delegate and starts the connect timeout.
     public func engineServer(didAccept connection: any EngineConnection) {
         let client = SocketIOClientConnection(connection: connection, server: self)
         clients.withLockedValue { $0[ObjectIdentifier(client)] = client }

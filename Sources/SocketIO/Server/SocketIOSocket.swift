@@ -44,6 +44,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     struct SharedState {
         var isConnected = false
         var data: JSONValue = .null
+        var context: (any Sendable)?
     }
 
     /// The socket id: 20 random URL-safe characters, also the name of the socket's own room.
@@ -83,6 +84,17 @@ public final class SocketIOSocket: @unchecked Sendable {
     public var data: JSONValue {
         get { shared.withLockedValue { $0.data } }
         set { shared.withLockedValue { $0.data = newValue } }
+    }
+
+    /// Typed application storage attached to the socket (for values that are not JSON).
+    public var context: (any Sendable)? {
+        get { shared.withLockedValue { $0.context } }
+        set { shared.withLockedValue { $0.context = newValue } }
+    }
+
+    /// The ``context`` as `type`, if it holds one.
+    public func context<Value: Sendable>(as type: Value.Type) -> Value? {
+        context as? Value
     }
 
     // MARK: Handlers
@@ -244,6 +256,12 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Sends an event, registering `ack` first when given. On loop.
     func emitOnLoop(_ event: String, arguments: [JSONValue], timeout: TimeAmount?, ack: AckCallback?) {
+        guard !SocketIOPacketDecoder.reservedEventNames.contains(event) else {
+            // Clients refuse packets with these names and would drop the connection.
+            logger.error("refusing to emit a reserved event name", metadata: ["socket.event": "\(event)"])
+            ack?(.failure(SocketIOAckError(code: .reservedEventName)))
+            return
+        }
         guard loopState.phase == .connected else {
             ack?(.failure(SocketIOAckError(code: .disconnected)))
             return
