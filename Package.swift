@@ -123,6 +123,7 @@ let package = Package(
                 "SocketIO", "SwitchboardTransport", "SwitchboardWebSocket", "SwitchboardJSON",
                 "SwitchboardBrowserClient", "EngineIO",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -206,7 +207,8 @@ let package = Package(
         .testTarget(
             name: "SwitchboardTransportTests",
             dependencies: [
-                "SwitchboardTransport", "EngineIO",
+                "SwitchboardTransport", "EngineIO", "SwitchboardWebSocket",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

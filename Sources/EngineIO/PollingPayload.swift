@@ -44,14 +44,7 @@ public enum PollingPayload {
 
     /// Encodes packets as one payload body.
     public static func encode(_ packets: some Sequence<EnginePacket>, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 64)
-        var first = true
-        for packet in packets {
-            if !first { buffer.writeInteger(separator) }
-            first = false
-            packet.encodeForPolling(into: &buffer)
-        }
-        return buffer
+        encode(packets.lazy.map { EngineOutboundPacket.control($0) }, allocator: allocator)
     }
 
     /// Encodes queued outbound packets as one payload body.

@@ -1,6 +1,7 @@
 import EngineIO
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import SocketIO
 import SwitchboardBrowserClient
@@ -22,6 +23,9 @@ public struct ConformanceServer: Service {
         maxPayload: 1_000_000,
         cors: .anyOriginWithCredentials
     )
+
+    /// The single-threaded event loop group conformance mode runs on.
+    static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// The Socket.IO server behind `/socket.io/`.
     public let io: SocketIOServer
@@ -49,7 +53,12 @@ public struct ConformanceServer: Service {
         BrowserClientRoute.add(to: &router, path: "/socket.io/socket.io.js")
 
         self.io = io
-        self.http = HTTPServer(host: host, port: port, router: router, logger: logger)
+        // One event loop: the official suites send requests for one session on separate TCP connections
+        // a few milliseconds apart and expect them handled in that order; with several loops the hop to
+        // the session's loop can reorder them on a loaded machine. Conformance mode is not a speed mode.
+        self.http = HTTPServer(
+            host: host, port: port, router: router, eventLoopGroup: Self.eventLoopGroup, logger: logger
+        )
     }
 
     /// Listens until graceful shutdown.

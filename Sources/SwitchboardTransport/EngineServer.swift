@@ -81,9 +81,10 @@ public final class EngineServer: Sendable {
             let session = openSession(handshake: handshake, transport: .polling, eventLoop: responder.eventLoop)
             let open = EnginePacket.open(
                 ByteBuffer(string: EngineOpenPacket.json(sid: session.id, upgrades: configuration.upgrades(from: .polling), configuration: configuration)))
-            responder.respondPayload(PollingPayload.encode(CollectionOfOne(open), allocator: ByteBufferAllocator()))
             session.start(webSocket: nil)
+            // The delegate takes the session before the client can learn its sid; what it sends waits for the next poll.
             delegate.engineServer(didAccept: session)
+            responder.respondPayload(PollingPayload.encode(CollectionOfOne(open), allocator: ByteBufferAllocator()))
         case .success(.poll(let sid)):
             guard let session = session(sid) else { return responder.respondError(.unknownSessionID) }
             session.pollRequestReceived(responder)
@@ -106,7 +107,8 @@ public final class EngineServer: Sendable {
         case .failure(let error):
             return error
         case .success(.upgrade(let sid)):
-            return session(sid) == nil ? .unknownSessionID : nil
+            guard session(sid) != nil else { return .unknownSessionID }
+            return configuration.allowUpgrades ? nil : .badRequest
         case .success(.handshake):
             return nil
         case .success:

@@ -148,14 +148,14 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
         }
     }
 
-    func webSocketClosed(_ connection: EngineWebSocketConnection) {
+    func webSocketClosed(_ connection: EngineWebSocketConnection, reason: EngineCloseReason) {
         guard eventLoop.inEventLoop else {
-            eventLoop.execute { self.webSocketClosed(connection) }
+            eventLoop.execute { self.webSocketClosed(connection, reason: reason) }
             return
         }
         if connection === socket {
             socket = nil
-            perform(machine.webSocketClosed(reason: .transportClose), request: nil, webSocket: nil)
+            perform(machine.webSocketClosed(reason: reason), request: nil, webSocket: nil)
         } else if connection === probeSocket {
             probeSocket = nil
             perform(machine.probeWebSocketClosed(), request: nil, webSocket: nil)
@@ -165,12 +165,17 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
     private func received(_ packet: EnginePacket) {
         switch machine.packetReceived(packet, now: monotonicMilliseconds()) {
         case .none:
-            break
+            rescheduleTimer()  // a pong moves the next ping
         case .deliver(let message):
             delegate?.engineConnection(self, didReceive: message)
         case .perform(let actions):
             perform(actions, request: nil, webSocket: nil)
         }
+    }
+
+    /// Whether a polling `GET` is parked (for tests that must not race the hop to this session's loop).
+    func hasParkedPoll() -> EventLoopFuture<Bool> {
+        eventLoop.submit { self.machine.hasParkedPoll }
     }
 
     // MARK: Actions

@@ -18,6 +18,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private var fragments: ByteBuffer?
     private var fragmentsAreBinary = false
     private var closing = false
+    private var failed = false
     private var flushScheduled = false
 
     init(maxMessageSize: Int) {
@@ -35,7 +36,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if let connection {
-            connection.session?.webSocketClosed(connection)
+            connection.session?.webSocketClosed(connection, reason: failed ? .transportError : .transportClose)
         }
         connection = nil
         context.fireChannelInactive()
@@ -48,6 +49,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
             default: failConnection(code: 1002)
             }
         } else {
+            failed = true
             context.close(promise: nil)
         }
     }

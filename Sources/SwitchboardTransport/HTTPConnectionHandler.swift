@@ -103,8 +103,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limit {
             state = .discardingBody
             closeAfterResponse = true
-            respondDirectly(status: .payloadTooLarge, head: head, keepAlive: false)
+            var extraHeaders: [(name: String, value: String)] = []
+            if case .engine(let server) = destination { extraHeaders = server.corsHeaders(for: head) }
+            respondDirectly(status: .payloadTooLarge, head: head, keepAlive: false, extraHeaders: extraHeaders)
             return
+        }
+        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
         state = .collecting(head, context.channel.allocator.buffer(capacity: 0), destination, limit: limit)
     }
@@ -133,18 +138,18 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     logger.debug("HTTP route failed", metadata: ["http.error": "\(error)"])
                     response = HTTPResponse(status: .internalServerError)
                 }
-                responder.eventLoop.execute {
-                    responder.respondRaw(response)
-                }
+                responder.respondRaw(response)
             }
         case .status(let status):
             respondDirectly(status: status, head: head, keepAlive: head.isKeepAlive)
         }
     }
 
-    private func respondDirectly(status: HTTPResponseStatus, head: HTTPRequestHead, keepAlive: Bool) {
+    private func respondDirectly(
+        status: HTTPResponseStatus, head: HTTPRequestHead, keepAlive: Bool, extraHeaders: [(name: String, value: String)] = []
+    ) {
         guard let context else { return }
-        let responder = HTTPResponder(handler: self, eventLoop: context.eventLoop, extraHeaders: [])
+        let responder = HTTPResponder(handler: self, eventLoop: context.eventLoop, extraHeaders: extraHeaders)
         self.responder = responder
         if !keepAlive { closeAfterResponse = true }
         if case .discardingBody = state {} else { state = .awaitingResponse(keepAlive: keepAlive) }

@@ -10,6 +10,13 @@ import ServiceLifecycle
 ///
 /// `run()` binds, serves until graceful shutdown, then stops accepting, closes Engine.IO sessions with
 /// "server shutting down" and drains. It prints nothing; read ``localPort`` once bound.
+///
+/// Each connection lives on one loop of `eventLoopGroup`; a session's requests that arrive on other loops
+/// hop to the session's loop. Requests of one session sent on *different* connections a few milliseconds
+/// apart can therefore be handled out of their sending order when the machine is busy. The protocol test
+/// suites race exactly that (a second poll 5 ms after the first, a poll right after the WebSocket `5`), so
+/// conformance runs should pass a one-thread group, e.g. `MultiThreadedEventLoopGroup(numberOfThreads: 1)`,
+/// which handles events in arrival order as engine.io does.
 public final class HTTPServer: Service, Sendable {
     enum State {
         case idle
@@ -27,6 +34,7 @@ public final class HTTPServer: Service, Sendable {
     /// How long shutdown waits for sessions to end after asking them to close, in milliseconds.
     public let drainTimeoutMilliseconds: Int64
     private let state = NIOLockedValueBox(State.idle)
+    private let connections = NIOLockedValueBox([ObjectIdentifier: any Channel]())
 
     /// Creates a server; nothing is bound before ``start()`` or ``run()``.
     public init(
@@ -56,13 +64,17 @@ public final class HTTPServer: Service, Sendable {
     public func start() async throws -> Int {
         let router = self.router
         let logger = self.logger
+        let connections = self.connections
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                let id = ObjectIdentifier(channel)
+                connections.withLockedValue { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
+                return channel.eventLoop.makeCompletedFuture {
                     try Self.configure(channel: channel, router: router, logger: logger)
                 }
             }
@@ -86,8 +98,9 @@ public final class HTTPServer: Service, Sendable {
         try channel.pipeline.syncOperations.addHandler(handler, name: "switchboard.http")
     }
 
-    /// Stops accepting, closes every Engine.IO session with "server shutting down", and waits for them to end
-    /// (at most ``drainTimeoutMilliseconds``; then the rest are ended at once).
+    /// Stops accepting, closes every Engine.IO session with "server shutting down", waits for them to end
+    /// (at most ``drainTimeoutMilliseconds``; then the rest are ended at once), then closes the connections
+    /// that are still open (idle keep-alive, plain WebSockets).
     public func stop() async {
         let channel = state.withLockedValue { state -> (any Channel)? in
             defer { state = .stopped }
@@ -102,6 +115,10 @@ public final class HTTPServer: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         for server in servers { server.terminateAllSessions(reason: .serverShuttingDown) }
+        // Let the last answers reach the sockets before closing what remains.
+        try? await Task.sleep(for: .milliseconds(20))
+        let remaining = connections.withLockedValue { Array($0.values) }
+        for channel in remaining { try? await channel.close() }
     }
 
     /// Serves until graceful shutdown (or cancellation), then stops as ``stop()`` does.

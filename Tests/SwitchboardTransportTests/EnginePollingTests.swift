@@ -6,7 +6,7 @@ import Testing
 @Suite("Engine.IO over HTTP long-polling", .timeLimit(.minutes(1)))
 struct EnginePollingTests {
     @Test func handshakeAnswersOpenPacketWithExactlyTheFiveKeys() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start(configuration: TestServer.conformance)
         defer { Task { await server.stop() } }
         let response = try await server.get("/engine.io/?EIO=4&transport=polling")
         #expect(response.status == 200)
@@ -101,9 +101,7 @@ struct EnginePollingTests {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
-        let first = try await server.client()
-        try await first.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
-        try await Task.sleep(for: .milliseconds(20))
+        let first = try await server.pendingPoll(sid)
         let second = try await server.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)&t=burst")
         let firstResponse = try await first.readResponse()
         #expect(firstResponse.status == 200)
@@ -117,16 +115,14 @@ struct EnginePollingTests {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
-        let pending = try await server.client()
-        try await pending.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
-        try await Task.sleep(for: .milliseconds(20))
+        let pending = try await server.pendingPoll(sid)
         await pending.close()
-        try await Task.sleep(for: .milliseconds(20))
+        try await eventually("session closed by the abort") { server.engine.sessionCount == 0 }
         #expect(try await server.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)").status == 400)
     }
 
     @Test func serverPingsEveryIntervalAndPongsKeepTheSessionAlive() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start(configuration: TestServer.conformance)
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
         for _ in 0..<3 {
@@ -139,7 +135,7 @@ struct EnginePollingTests {
     }
 
     @Test func missingPongClosesTheSessionAfterIntervalPlusTimeout() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start(configuration: TestServer.conformance)
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
         try await Task.sleep(for: .milliseconds(500))
@@ -150,9 +146,7 @@ struct EnginePollingTests {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
-        let pending = try await server.client()
-        try await pending.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
-        try await Task.sleep(for: .milliseconds(20))
+        let pending = try await server.pendingPoll(sid)
         let post = try await server.post("/engine.io/?EIO=4&transport=polling&sid=\(sid)", "1")
         #expect(post.status == 200)
         let poll = try await pending.readResponse()
@@ -166,8 +160,17 @@ struct EnginePollingTests {
         let server = try await TestServer.start(configuration: EngineConfiguration(maxPayload: 10))
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
-        let response = try await server.post("/engine.io/?EIO=4&transport=polling&sid=\(sid)", "4hello world")
+        let response = try await server.post(
+            "/engine.io/?EIO=4&transport=polling&sid=\(sid)", "4hello world", headers: ["Origin: https://a.example"])
         #expect(response.status == 413)
+        #expect(response.header("Access-Control-Allow-Origin") == nil)
+        let cors = try await TestServer.start(configuration: EngineConfiguration(maxPayload: 10, cors: .anyOriginWithCredentials))
+        defer { Task { await cors.stop() } }
+        let corsSid = try await cors.openPollingSession()
+        let withCORS = try await cors.post(
+            "/engine.io/?EIO=4&transport=polling&sid=\(corsSid)", "4hello world", headers: ["Origin: https://a.example"])
+        #expect(withCORS.status == 413)
+        #expect(withCORS.header("Access-Control-Allow-Origin") == "https://a.example")
     }
 
     @Test func corsHeadersEchoTheOriginWithCredentials() async throws {

@@ -1,4 +1,5 @@
 import EngineIO
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -132,9 +133,7 @@ struct ServerLifecycleTests {
         try await ws.openWebSocket("/engine.io/?EIO=4&transport=websocket")
         _ = try await ws.readText()
         let sid = try await server.openPollingSession()
-        let pending = try await server.client()
-        try await pending.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
-        try await Task.sleep(for: .milliseconds(20))
+        let pending = try await server.pendingPoll(sid)
         #expect(server.engine.sessionCount == 2)
 
         await server.stop()
@@ -143,7 +142,7 @@ struct ServerLifecycleTests {
         #expect(poll.bodyText == "1")
         try await ws.waitUntilClosed()
         #expect(server.engine.sessionCount == 0)
-        #expect(delegate.closeReasons == [.serverShuttingDown, .serverShuttingDown])
+        try await eventually("both closes reported") { delegate.closeReasons == [.serverShuttingDown, .serverShuttingDown] }
         await #expect(throws: (any Error).self) { _ = try await RawClient.connect(port: server.port) }
     }
 
@@ -160,9 +159,38 @@ struct ServerLifecycleTests {
         connection.send([OutboundEngineMessage(text: ByteBuffer(string: "one")), OutboundEngineMessage(binary: ByteBuffer(bytes: [1]))])
         #expect(try await ws.readText() == "4one")
         #expect(try await ws.readFrame().payload == [1])
+        try await ws.send(WSFrame.text("4hi"))
+        try await ws.send(WSFrame.masked(opcode: 2, payload: [5, 6]))
+        try await eventually("messages delivered") {
+            delegate.received == [.text(ByteBuffer(string: "hi")), .binary(ByteBuffer(bytes: [5, 6]))]
+        }
         connection.close()
         try await ws.waitUntilClosed()
-        try await Task.sleep(for: .milliseconds(20))
-        #expect(delegate.closeReasons == [.forcedClose])
+        try await eventually("close reported") { delegate.closeReasons == [.forcedClose] }
+    }
+}
+
+@Suite("Server as a Service", .timeLimit(.minutes(1)))
+struct ServerServiceTests {
+    @Test func runServesUntilCancelledThenStops() async throws {
+        var router = HTTPRouter()
+        router.addRoute(.GET, "/healthz") { _ in HTTPResponse(status: .ok, body: ByteBuffer(string: "ok")) }
+        let server = HTTPServer(host: "127.0.0.1", port: 0, router: router, logger: Logger(label: "test"))
+        let task = Task { try await server.run() }
+        var port: Int?
+        for _ in 0..<200 {
+            port = server.localPort
+            if port != nil { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let boundPort = try #require(port)
+        let client = try await RawClient.connect(port: boundPort)
+        try await client.send(Request.get("/healthz"))
+        #expect(try await client.readResponse().bodyText == "ok")
+        task.cancel()
+        try await task.value
+        try await client.waitUntilClosed()  // the idle keep-alive connection is closed by the drain
+        #expect(server.localPort == nil)
+        await #expect(throws: (any Error).self) { _ = try await RawClient.connect(port: boundPort) }
     }
 }

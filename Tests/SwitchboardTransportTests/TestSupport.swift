@@ -3,7 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import SwitchboardTransport
+@testable import SwitchboardTransport
 import Testing
 
 /// A raw TCP client that records every byte it receives and whether the peer closed.
@@ -212,9 +212,16 @@ struct TestServer {
     let port: Int
     let engine: EngineServer
 
+    /// The conformance settings (heartbeat 300 ms / 200 ms), for heartbeat and handshake tests.
+    static let conformance = EngineConfiguration(
+        pingInterval: 300, pingTimeout: 200, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
+
+    /// Like ``conformance`` but with a 10 s heartbeat, so that no ping interleaves on a busy machine.
+    static let quiet = EngineConfiguration(
+        pingInterval: 10_000, pingTimeout: 10_000, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
+
     static func start(
-        configuration: EngineConfiguration = EngineConfiguration(
-            pingInterval: 300, pingTimeout: 200, maxPayload: 1_000_000, cors: .anyOriginWithCredentials),
+        configuration: EngineConfiguration = quiet,
         delegate: any EngineServerDelegate = EngineEchoDelegate(),
         configure: (inout HTTPRouter) -> Void = { _ in }
     ) async throws -> TestServer {
@@ -259,4 +266,51 @@ struct TestServer {
     }
 
     func stop() async { await server.stop() }
+
+    /// Sends a polling GET for `sid` on its own connection and leaves it pending.
+    func pendingPoll(_ sid: String) async throws -> RawClient {
+        let client = try await client()
+        try await client.send(Request.get("/engine.io/?EIO=4&transport=polling&sid=\(sid)"))
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            guard let session = engine.session(sid) else { break }
+            if try await session.hasParkedPoll().get() { return client }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        Issue.record("the poll for \(sid) was not parked")
+        return client
+    }
+
+    /// Waits until session `sid` uses `transport` (the WebSocket's `5` reached the session's loop).
+    func waitForTransport(_ sid: String, _ transport: EngineTransportKind) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if engine.session(sid)?.transport == transport { return }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        Issue.record("session \(sid) never switched to \(transport)")
+    }
+
+    /// Opens a WebSocket joining polling session `sid` and completes the probe (`2probe` → `3probe`);
+    /// with `upgrade`, also sends `5`.
+    func probedWebSocket(_ sid: String, upgrade: Bool = false) async throws -> RawClient {
+        let socket = try await client()
+        try await socket.openWebSocket("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        try await socket.send(WSFrame.text("2probe"))
+        #expect(try await socket.readText() == "3probe")
+        if upgrade { try await socket.send(WSFrame.text("5")) }
+        return socket
+    }
+}
+
+/// Waits until `condition` holds (server-side effects that follow a hop), recording an issue after `timeout`.
+func eventually(
+    timeout: Duration = .seconds(5), _ what: String = "condition", _ condition: @Sendable () -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    Issue.record("\(what) did not become true in \(timeout)")
 }
