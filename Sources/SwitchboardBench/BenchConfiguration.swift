@@ -13,6 +13,8 @@ public struct BenchConfiguration: Sendable {
     public var spreadSourceAddresses: Bool?
     /// The server's process id, for CPU and RSS figures from `/proc` (Linux).
     public var serverPID: Int32?
+    /// Without ``serverPID``: take the pid from the server's `stats` answer once connected.
+    public var discoverServerPID: Bool
     /// Print a progress line on stderr once per second.
     public var progress: Bool
 
@@ -29,8 +31,10 @@ public struct BenchConfiguration: Sendable {
         connectRatePerSecond: Int = 1000,
         spreadSourceAddresses: Bool? = nil,
         serverPID: Int32? = nil,
+        discoverServerPID: Bool = false,
         progress: Bool = true
     ) {
+        self.discoverServerPID = discoverServerPID
         self.target = target
         self.threads = threads
         self.durationSeconds = durationSeconds

@@ -33,6 +33,9 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     /// Ack id used for `join`.
     private static let joinAckID: UInt64 = 0
+    /// Ack id used for `stats`; far above any echo id a run can reach.
+    private static let statsAckID: UInt64 = 1 << 50
+    private var statsPromise: EventLoopPromise<ServerStats?>?
 
     init(loop: LoopState, role: ConnectionRole, handshake: WebSocketHandshake, connectStartNanos: UInt64) {
         self.loop = loop
@@ -96,6 +99,8 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         }
         session.closed()
         self.context = nil
+        statsPromise?.succeed(nil)
+        statsPromise = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -199,7 +204,26 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         loop.result.metrics.echoSent += 1
     }
 
+    /// Asks the server for its `stats`; the promise gets `nil` if the answer is malformed.
+    func requestStats(_ promise: EventLoopPromise<ServerStats?>) -> Bool {
+        guard let context, session.state == .connected, statsPromise == nil else { return false }
+        statsPromise = promise
+        emit(arguments: loop.messages.statsArguments, ackID: Self.statsAckID, context: context)
+        flushIfNeeded(context: context)
+        // A server that never answers must not hang the run.
+        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in
+            statsPromise?.succeed(nil)
+            statsPromise = nil
+        }
+        return true
+    }
+
     private func receiveAck(id: UInt64, arguments: ByteBuffer, context: ChannelHandlerContext) {
+        if id == Self.statsAckID, let promise = statsPromise {
+            statsPromise = nil
+            promise.succeed(ServerStats.parse(arguments: arguments))
+            return
+        }
         switch role {
         case .echo(let inflight):
             let slot = Int(id % UInt64(inflight))

@@ -36,6 +36,12 @@ extension BenchReport {
             if let per = server.rssPerConnectionBytes { line += ", \(Int(per)) B/connection" }
             lines.append(line)
         }
+        if let client {
+            lines.append("bench client: \(client.cpuMicros) CPU-µs, \(client.utilization) cores busy")
+        }
+        if let stats = serverReported {
+            lines.append("server stats: \(stats.clients) clients, RSS \(stats.rss / 1024) KiB, pid \(stats.pid)")
+        }
         if !errors.isEmpty {
             lines.append("errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: "; "))
         }

@@ -25,8 +25,15 @@
 ///     "pid": Int, "cpuMicros": Int,               utime+stime over the window
 ///     "cpuMicrosPerMessage": Double,              per ack / per delivery / per ping-pong
 ///     "rssBeforeBytes": Int, "rssAfterBytes": Int, "rssDeltaBytes": Int,
-///     "rssPerConnectionBytes": Double             connect only: (RSS after ramp − RSS before) / connected
+///     "rssPerConnectionBytes": Double             connect only: (RSS after ramp − RSS before) / connected;
+///                                                 absent with --server-pid auto (no baseline)
 ///   },
+///   "client": { "cpuMicros": Int, "cpuMicrosPerMessage": Double, "utilization": Double },
+///                                                 this bench process over the same window
+///                                                 (utilization 1.0 = one core busy); near
+///                                                 --threads means the client was the bottleneck
+///   "serverReported": { "rss": Int, "clients": Int, "pid": Int },   the server's `stats` ack at
+///                                                 the end of the run, before the bench disconnects
 ///   "errors": { "<reason>": Int }
 /// }
 /// Latency = { "count", "min", "mean", "p50", "p90", "p99", "p999", "max" } in microseconds.
@@ -125,6 +132,16 @@ public struct BenchReport: Codable, Sendable {
         public var rssPerConnectionBytes: Double?
     }
 
+    /// The bench process's own CPU over the window.
+    public struct Client: Codable, Sendable {
+        /// CPU time (user + system) spent by this process in the window, µs.
+        public var cpuMicros: UInt64
+        /// `cpuMicros` per message counted for the server figure.
+        public var cpuMicrosPerMessage: Double?
+        /// `cpuMicros / window`, in cores.
+        public var utilization: Double
+    }
+
     /// `connect`, `echo` or `fanout`.
     public var scenario: String
     /// `host:port`.
@@ -145,6 +162,10 @@ public struct BenchReport: Codable, Sendable {
     public var latencyMicros: LatencySummary?
     /// Server figures (with a server pid).
     public var server: Server?
+    /// The bench process's own CPU over the window (Linux).
+    public var client: Client?
+    /// What the server's `stats` event answered at the end (before disconnecting), if it answered.
+    public var serverReported: ServerStats?
     /// Failure reasons and counts.
     public var errors: [String: UInt64]
 }

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -28,7 +27,7 @@ public struct BenchRunner: Sendable {
         self.scenario = scenario
     }
 
-    /// Runs the scenario to completion (bounded by its duration plus ramp and drain timeouts).
+    /// Runs the scenario to completion (bounded by its duration plus ramp, join and drain timeouts).
     public func run() async throws -> BenchReport {
         raiseFileDescriptorLimit()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
@@ -43,7 +42,6 @@ public struct BenchRunner: Sendable {
     }
 
     private func run(on group: MultiThreadedEventLoopGroup) async throws -> BenchReport {
-        let loops = Array(group.makeIterator())
         let messages: EncodedMessages
         let senderCount: Int
         switch scenario {
@@ -51,205 +49,76 @@ public struct BenchRunner: Sendable {
         case .fanout(_, _, let senders, let padding): messages = EncodedMessages(echoPayloadBytes: 0, fanoutPaddingBytes: padding); senderCount = senders
         case .connect: messages = EncodedMessages(echoPayloadBytes: 0, fanoutPaddingBytes: 0); senderCount = 0
         }
-        let states = loops.map { LoopState(eventLoop: $0, messages: messages, senderCount: senderCount) }
+        let states = group.makeIterator().map { LoopState(eventLoop: $0, messages: messages, senderCount: senderCount) }
         let hub = LoopHub(states: states)
-        let connectFailures = NIOLockedValueBox<[String: UInt64]>([:])
-        let total = scenario.connectionCount
-        let pid = configuration.serverPID
+        let failures = FailureTally([:])
 
-        // Ramp.
-        let baseline = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
-        let rampStart = ContinuousClock.now
-        let rampTimeout = Double(total) / Double(configuration.connectRatePerSecond) + 15
-        var issued = 0
-        var lastProgress = rampStart
-        while true {
-            let elapsed = (ContinuousClock.now - rampStart).seconds
-            let due = min(total, Int(elapsed * Double(configuration.connectRatePerSecond)) + 1)
-            while issued < due {
-                try openConnection(index: issued, state: states[issued % states.count], failures: connectFailures)
-                issued += 1
-            }
-            let metrics = try await hub.metrics()
-            let failedConnects = connectFailures.withLockedValue { $0.values.reduce(0, +) }
-            let settled = Int(metrics.connected + metrics.failed + failedConnects)
-            if ContinuousClock.now - lastProgress >= .seconds(1) {
-                lastProgress = ContinuousClock.now
-                report("ramp \(Int(elapsed))s: issued \(issued)/\(total) connected \(metrics.connected) failed \(metrics.failed + failedConnects)")
-            }
-            if settled >= total || elapsed > rampTimeout { break }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        var rampMetrics = try await hub.metrics()
-        let rampSeconds = max((ContinuousClock.now - rampStart).seconds, 1e-6)
-        guard rampMetrics.connected > 0 else {
+        let baseline = try configuration.serverPID.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
+        let ramp = try await rampConnections(states: states, hub: hub, failures: failures)
+        guard ramp.metrics.connected > 0 else {
             await hub.closeAll()
-            throw BenchError(.scenarioFailed, "no connection came up (failures: \(connectFailures.withLockedValue { $0 }.merging(rampMetrics.errors, uniquingKeysWith: +)))")
+            let reasons = failures.withLockedValue { $0 }.merging(ramp.metrics.errors, uniquingKeysWith: +)
+            throw BenchError(.scenarioFailed, "no connection came up (failures: \(reasons))")
         }
 
-        var echo: BenchReport.Echo?
-        var fanout: BenchReport.Fanout?
-        var idle: BenchReport.Idle?
-        var windowSeconds: Double
-        var before: ProcessSample?
-        var after: ProcessSample?
-        var messagesForCPU: UInt64 = 0
-        var rssPerConnection: Double?
-
+        var notes: [String: UInt64] = [:]
+        let pid = await serverPID(hub: hub)
+        if let note = pid.note { notes[note] = 1 }
+        var sampler = WindowSampler(serverPID: pid.pid)
+        let outcome: WindowOutcome
         switch scenario {
         case .connect(_, let hold):
-            before = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
-            if let baseline, let before {
-                rssPerConnection = (Double(before.rssBytes) - Double(baseline.rssBytes)) / Double(rampMetrics.connected)
-            }
-            let pingsBefore = rampMetrics.pings
-            windowSeconds = try await measureWindow(seconds: hold, hub: hub, label: "hold") { m, _ in
-                "pings \(m.pings - pingsBefore) connected \(m.connected) closed-by-server \(m.closedByServer)"
-            }
-            after = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
-            let m = try await hub.metrics()
-            let pings = m.pings - pingsBefore
-            messagesForCPU = pings
-            idle = BenchReport.Idle(holdSeconds: windowSeconds, pings: pings, pingsPerSecond: windowSeconds > 0 ? (Double(pings) / windowSeconds).rounded3 : 0)
-
+            outcome = try await idleWindow(hold: hold, hub: hub, ramp: ramp, baseline: baseline, sampler: &sampler)
         case .echo(_, let inflight, let payload):
-            before = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
-            await hub.start()
-            var lastAcks: UInt64 = 0
-            windowSeconds = try await measureWindow(seconds: configuration.durationSeconds, hub: hub, label: "echo") { m, _ in
-                defer { lastAcks = m.echoAcks }
-                return "acks/s \(m.echoAcks - lastAcks) total \(m.echoAcks) connected \(m.connected) failed \(m.failed)"
-            }
-            await hub.stop()
-            after = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
-            let m = try await hub.metrics()
-            messagesForCPU = m.echoAcks
-            echo = BenchReport.Echo(
-                inflightPerClient: inflight, payloadBytes: payload, sent: m.echoSent, acks: m.echoAcks,
-                acksPerSecond: (Double(m.echoAcks) / windowSeconds).rounded3, mismatches: m.echoMismatches)
-
+            outcome = try await echoWindow(inflight: inflight, payloadBytes: payload, hub: hub, sampler: &sampler)
         case .fanout(_, let rate, let senders, _):
-            // Every connected client must be in the room before anything is sent.
-            let joinDeadline = ContinuousClock.now + .seconds(15)
-            while ContinuousClock.now < joinDeadline {
-                rampMetrics = try await hub.metrics()
-                if rampMetrics.joined >= rampMetrics.connected { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            let roomSize = rampMetrics.joined
-            before = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
-            await hub.start()
-            var lastReceived: UInt64 = 0
-            windowSeconds = try await measureWindow(seconds: configuration.durationSeconds, hub: hub, label: "fanout") { m, _ in
-                defer { lastReceived = m.fanoutReceived }
-                return "sent \(m.fanoutSent) deliveries/s \(m.fanoutReceived - lastReceived) ratio \(FanoutTotals(sent: m.fanoutSent, roomSize: roomSize, received: m.fanoutReceived).deliveryRatio.formatted3)"
-            }
-            await hub.stop()
-            // Drain: wait until everything owed arrived, or nothing moved for a second (max 10 s).
-            let drainDeadline = ContinuousClock.now + .seconds(10)
-            var lastSeen: UInt64 = 0
-            var lastMove = ContinuousClock.now
-            while ContinuousClock.now < drainDeadline {
-                let m = try await hub.metrics()
-                if m.fanoutReceived >= m.fanoutSent * roomSize { break }
-                if m.fanoutReceived != lastSeen { lastSeen = m.fanoutReceived; lastMove = ContinuousClock.now }
-                if ContinuousClock.now - lastMove > .seconds(1) { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            after = try pid.map { pid throws(BenchError) in try ProcessSample.read(pid: pid) }
-            let result = try await hub.finalResult()
-            let m = result.metrics
-            let totals = FanoutTotals(sent: m.fanoutSent, roomSize: roomSize, received: m.fanoutReceived)
-            messagesForCPU = m.fanoutReceived
-            fanout = BenchReport.Fanout(
-                senders: senders, targetRate: rate, roomSize: roomSize, sent: m.fanoutSent,
-                achievedRate: (Double(m.fanoutSent) / windowSeconds).rounded3, senderStalls: m.senderStalls,
-                expectedDeliveries: totals.expected, delivered: m.fanoutReceived, deliveryRatio: totals.deliveryRatio.rounded3,
-                deliveriesPerSecond: (Double(m.fanoutReceived) / windowSeconds).rounded3,
-                orderViolations: result.orderViolations.reduce(0, +), orderViolationsPerSender: result.orderViolations,
-                unexpectedEvents: m.unexpectedEvents)
+            outcome = try await fanoutWindow(rate: rate, senders: senders, hub: hub, sampler: &sampler)
         }
 
         let result = try await hub.finalResult()
+        let serverReported = await hub.serverStats()
         await hub.closeAll()
         try await Task.sleep(for: .milliseconds(200))
 
-        var errors = result.metrics.errors
-        errors.merge(connectFailures.withLockedValue { $0 }, uniquingKeysWith: +)
-        var server: BenchReport.Server?
-        if let pid, let before, let after {
-            let cpu = after.cpuMicros &- before.cpuMicros
-            server = BenchReport.Server(
-                pid: pid, cpuMicros: cpu,
-                cpuMicrosPerMessage: messagesForCPU > 0 ? (Double(cpu) / Double(messagesForCPU)).rounded3 : nil,
-                rssBeforeBytes: before.rssBytes, rssAfterBytes: after.rssBytes,
-                rssDeltaBytes: Int64(after.rssBytes) - Int64(before.rssBytes),
-                rssPerConnectionBytes: rssPerConnection.map { $0.rounded() })
-        }
-        let connectFailureCount = connectFailures.withLockedValue { $0.values.reduce(0, +) }
+        let connectFailures = failures.withLockedValue { $0 }
         let latency: LatencySummary?
         if case .connect = scenario { latency = nil } else { latency = LatencySummary(result.latency) }
         return BenchReport(
             scenario: scenario.name, target: configuration.target.description, threads: configuration.threads,
-            windowSeconds: windowSeconds.rounded3,
+            windowSeconds: outcome.windowSeconds.rounded3,
             connections: BenchReport.Connections(
-                requested: total, connected: rampMetrics.connected, failed: result.metrics.failed + connectFailureCount,
-                closedByServer: result.metrics.closedByServer, rampSeconds: rampSeconds.rounded3,
-                connectsPerSecond: (Double(rampMetrics.connected) / rampSeconds).rounded3,
+                requested: scenario.connectionCount, connected: ramp.metrics.connected,
+                failed: result.metrics.failed + connectFailures.values.reduce(0, +),
+                closedByServer: result.metrics.closedByServer, rampSeconds: ramp.seconds.rounded3,
+                connectsPerSecond: (Double(ramp.metrics.connected) / ramp.seconds).rounded3,
                 handshakeLatencyMicros: LatencySummary(result.connectLatency)),
-            echo: echo, fanout: fanout, idle: idle, latencyMicros: latency, server: server, errors: errors)
+            echo: outcome.echo, fanout: outcome.fanout, idle: outcome.idle, latencyMicros: latency,
+            server: sampler.serverFigures(messages: outcome.messages, rssPerConnection: outcome.rssPerConnection),
+            client: sampler.clientFigures(messages: outcome.messages, windowSeconds: outcome.windowSeconds),
+            serverReported: serverReported,
+            errors: result.metrics.errors.merging(connectFailures, uniquingKeysWith: +).merging(notes, uniquingKeysWith: +))
     }
 
-    /// Sleeps `seconds`, printing a progress line each second; returns the seconds actually waited.
-    private func measureWindow(
-        seconds: Double, hub: LoopHub, label: String,
-        _ line: (LoopMetrics, Int) -> String
-    ) async throws -> Double {
-        let start = ContinuousClock.now
-        var tick = 0
-        while true {
-            let elapsed = (ContinuousClock.now - start).seconds
-            if elapsed >= seconds { return elapsed }
-            try await Task.sleep(for: .seconds(min(1, seconds - elapsed)))
-            tick += 1
-            let m = try await hub.metrics()
-            report("\(label) \(tick)s: " + line(m, tick))
+    /// The configured pid, or with `discoverServerPID` the one the server's `stats` reports, if
+    /// this process can read its `/proc` entry; `note` says why discovery failed.
+    private func serverPID(hub: LoopHub) async -> (pid: Int32?, note: String?) {
+        if let pid = configuration.serverPID { return (pid, nil) }
+        guard configuration.discoverServerPID else { return (nil, nil) }
+        guard let reported = await hub.serverStats()?.pid else {
+            return (nil, "no stats answer: server pid unknown")
         }
+        guard (try? ProcessSample.read(pid: reported)) != nil else {
+            return (nil, "server pid \(reported) from stats is not readable in /proc")
+        }
+        return (reported, nil)
     }
 
-    private func report(_ line: String) {
+    /// Prints a progress line unless progress is off.
+    func report(_ line: String) {
         if configuration.progress { progressSink(line) }
     }
 
-    private func openConnection(index: Int, state: LoopState, failures: NIOLockedValueBox<[String: UInt64]>) throws {
-        let role: ConnectionRole
-        switch scenario {
-        case .connect: role = .idle
-        case .echo(_, let inflight, _): role = .echo(inflight: inflight)
-        case .fanout(_, let rate, let senders, _):
-            role = .fanout(senderIndex: index < senders ? index : nil, senderCount: senders, perSenderRate: rate / Double(senders))
-        }
-        let handshake = WebSocketHandshake(hostHeader: configuration.target.hostHeader)
-        let start = NIODeadline.now().uptimeNanoseconds
-        var bootstrap = ClientBootstrap(group: state.eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(10))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        BenchConnectionHandler(loop: state, role: role, handshake: handshake, connectStartNanos: start))
-                }
-            }
-        let spread = configuration.spreadSourceAddresses
-            ?? (configuration.target.supportsSourceSpread && scenario.connectionCount > 20_000)
-        if spread {
-            bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: LoopbackTarget.sourceHost(forConnection: index), port: 0))
-        }
-        bootstrap.connect(to: try configuration.target.socketAddress()).whenFailure { error in
-            failures.withLockedValue { $0["connect: \(error)", default: 0] += 1 }
-        }
-    }
-
+    /// Lifts the soft open-files limit to the hard one: each connection is a descriptor.
     private func raiseFileDescriptorLimit() {
         var limit = rlimit()
         #if canImport(Glibc)
@@ -261,49 +130,4 @@ public struct BenchRunner: Sendable {
         limit.rlim_cur = limit.rlim_max
         _ = setrlimit(resource, &limit)
     }
-}
-
-/// The runner's handle on all loops: fans commands out and gathers results through `submit`.
-struct LoopHub: Sendable {
-    let states: [LoopState]
-
-    func metrics() async throws -> LoopMetrics {
-        var total = LoopMetrics()
-        for state in states { total.add(try await state.eventLoop.submit { state.metricsSnapshot() }.get()) }
-        return total
-    }
-
-    func finalResult() async throws -> LoopResult {
-        var total = LoopResult()
-        for state in states { total.add(try await state.eventLoop.submit { state.finalResult() }.get()) }
-        return total
-    }
-
-    func start() async {
-        let now = NIODeadline.now().uptimeNanoseconds
-        for state in states { try? await state.eventLoop.submit { state.start(nowNanos: now) }.get() }
-    }
-
-    func stop() async {
-        for state in states { try? await state.eventLoop.submit { state.stop() }.get() }
-    }
-
-    func closeAll() async {
-        for state in states { try? await state.eventLoop.submit { state.closeAll() }.get() }
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}
-
-extension Double {
-    /// Rounded to 3 decimals.
-    var rounded3: Double { (self * 1000).rounded() / 1000 }
-
-    /// Rounded to 3 decimals, as text.
-    var formatted3: String { "\(rounded3)" }
 }

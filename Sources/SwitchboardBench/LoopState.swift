@@ -78,6 +78,17 @@ final class LoopState: @unchecked Sendable {
         return copy
     }
 
+    /// Asks the server for `stats` through the first connected socket on this loop.
+    func requestStats() -> EventLoopFuture<ServerStats?> {
+        eventLoop.assertInEventLoop()
+        let promise = eventLoop.makePromise(of: ServerStats?.self)
+        for handler in handlers where handler.requestStats(promise) {
+            return promise.futureResult
+        }
+        promise.succeed(nil)
+        return promise.futureResult
+    }
+
     /// Closes every connection (WebSocket close 1000, then TCP close).
     func closeAll() {
         eventLoop.assertInEventLoop()

@@ -20,11 +20,11 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Client event loops (threads), 1...64.")
         var threads: Int = 2
 
-        @Option(name: .long, help: "Measured window in seconds (max 600).")
+        @Option(name: .long, help: "Measured window in seconds for echo and fanout (max 600); connect uses --hold.")
         var duration: Double = 10
 
-        @Option(name: .long, help: "Server process id: report server CPU-µs per message and RSS from /proc.")
-        var serverPid: Int32?
+        @Option(name: .long, help: "Server process id, or 'auto' to take it from the server's stats event: report server CPU-µs per message and RSS from /proc.")
+        var serverPid: String?
 
         @Option(name: .long, help: "New connections per second during the ramp.")
         var connectRate: Int = 2000
@@ -39,10 +39,18 @@ struct BenchCommand: AsyncParsableCommand {
         var quiet = false
 
         func makeConfiguration(connectRate override: Int? = nil) throws -> BenchConfiguration {
-            BenchConfiguration(
+            var pid: Int32?
+            if let serverPid, serverPid != "auto" {
+                guard let parsed = Int32(serverPid), parsed > 0 else {
+                    throw ValidationError("--server-pid must be a process id or 'auto'")
+                }
+                pid = parsed
+            }
+            return BenchConfiguration(
                 target: try LoopbackTarget(host: host, port: port), threads: threads,
                 durationSeconds: duration, connectRatePerSecond: override ?? connectRate,
-                spreadSourceAddresses: spreadSources, serverPID: serverPid, progress: !quiet)
+                spreadSourceAddresses: spreadSources, serverPID: pid, discoverServerPID: serverPid == "auto",
+                progress: !quiet)
         }
 
         func run(_ scenario: BenchScenario, connectRate: Int? = nil) async throws {
@@ -61,7 +69,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Connections to open.")
         var n: Int = 1000
 
-        @Option(name: .long, help: "Seconds to hold the connections idle after the ramp (max 600).")
+        @Option(name: .long, help: "Seconds to hold the connections idle after the ramp (max 600); at least the server pingInterval (25 s by default) to measure heartbeat cost.")
         var hold: Double = 30
 
         @Option(name: .long, help: "New connections per second.")

@@ -143,3 +143,27 @@ struct ScenarioAccountingTests {
         #expect(messages.fanoutPadding.readableBytes == 2)
     }
 }
+
+@Suite("Window sampler")
+struct WindowSamplerTests {
+    @Test("Without a server pid there are no server figures, but the client's own CPU is reported",
+          .enabled(if: (try? ProcessSample.read(pid: getpid())) != nil))
+    func clientOnly() throws {
+        var sampler = WindowSampler(serverPID: nil)
+        try sampler.begin()
+        var x: UInt64 = 1
+        for i in 0..<5_000_000 { x = x &* 6364136223846793005 &+ UInt64(i) }
+        #expect(x != 0)
+        try sampler.end()
+        #expect(sampler.serverFigures(messages: 10, rssPerConnection: nil) == nil)
+        let client = try #require(sampler.clientFigures(messages: 10, windowSeconds: 1))
+        #expect(client.utilization >= 0)
+        #expect(client.cpuMicrosPerMessage == (Double(client.cpuMicros) / 10).rounded3)
+    }
+
+    @Test("A server pid that does not exist fails the first sample", .enabled(if: (try? ProcessSample.read(pid: getpid())) != nil))
+    func missingServer() {
+        var sampler = WindowSampler(serverPID: Int32.max)
+        #expect(throws: BenchError.self) { try sampler.begin() }
+    }
+}

@@ -48,6 +48,25 @@ struct WebSocketHandshakeTests {
         #expect(try handshake.parseResponse(&buffer) == nil)
     }
 
+    @Test("Parses the head and the frames after it whatever the split point")
+    func segmentation() throws {
+        let handshake = WebSocketHandshake(hostHeader: "h", keyBytes: Array(1...16))
+        var whole = response(accept: WebSocketHandshake.expectedAccept(forKey: handshake.key))
+        let headLength = whole.readableBytes
+        whole.writeBytes([0x81, 0x02, 0x34, 0x30])  // "40"
+        let bytes = Array(whole.readableBytesView)
+        for split in 1..<bytes.count {
+            var buffer = ByteBuffer(bytes: bytes[0..<split])
+            var done = try handshake.parseResponse(&buffer) != nil
+            #expect(done == (split >= headLength))
+            buffer.writeBytes(bytes[split...])
+            if !done { done = try handshake.parseResponse(&buffer) != nil }
+            #expect(done)
+            let frame = try #require(try ServerFrameDecoder().next(&buffer))
+            #expect(frame.payload == ByteBuffer(string: "40"))
+        }
+    }
+
     @Test("Rejects a non-101 status")
     func rejectsStatus() {
         let handshake = WebSocketHandshake(hostHeader: "h", keyBytes: Array(1...16))

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import SwitchboardBench
@@ -15,6 +16,7 @@ struct BenchReportTests {
             fanout: nil, idle: nil, latencyMicros: latency,
             server: .init(pid: 7, cpuMicros: 960, cpuMicrosPerMessage: 10, rssBeforeBytes: 1, rssAfterBytes: 3,
                           rssDeltaBytes: 2, rssPerConnectionBytes: nil),
+            client: nil, serverReported: ServerStats(rss: 4096, clients: 10, pid: 7),
             errors: ["closed by server": 1])
     }
 
@@ -22,7 +24,7 @@ struct BenchReportTests {
     func jsonKeys() throws {
         let text = try sampleReport().jsonText()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["scenario", "target", "threads", "windowSeconds", "connections", "echo", "latencyMicros", "server", "errors"])
+        #expect(Set(object.keys) == ["scenario", "target", "threads", "windowSeconds", "connections", "echo", "latencyMicros", "server", "serverReported", "errors"])
         let echo = try #require(object["echo"] as? [String: Any])
         #expect(echo["acksPerSecond"] as? Double == 9.6)
         let latency = try #require(object["latencyMicros"] as? [String: Any])
@@ -30,6 +32,16 @@ struct BenchReportTests {
         let server = try #require(object["server"] as? [String: Any])
         #expect(server["cpuMicrosPerMessage"] as? Double == 10)
         #expect(server["rssPerConnectionBytes"] == nil)
+    }
+
+    @Test("Reads the server's stats ack whatever the spacing and key order")
+    func serverStats() {
+        let compact = ServerStats.parse(arguments: ByteBuffer(string: #"[{"rss":123,"clients":4,"pid":99}]"#))
+        #expect(compact == ServerStats(rss: 123, clients: 4, pid: 99))
+        let spaced = ServerStats.parse(arguments: ByteBuffer(string: #"[{"pid": 7, "rss": 1, "clients": 0}]"#))
+        #expect(spaced == ServerStats(rss: 1, clients: 0, pid: 7))
+        #expect(ServerStats.parse(arguments: ByteBuffer(string: #"[{"rss":1,"clients":2}]"#)) == nil)
+        #expect(ServerStats.parse(arguments: ByteBuffer(string: #"[{"rss":"a","clients":2,"pid":3}]"#)) == nil)
     }
 
     @Test("The human summary names the scenario, the ack rate and the errors")

@@ -4,7 +4,7 @@ echo(payload, ack) -> ack(payload); join(room, ack?) -> ack(room); leave(room, a
 bcast(room, payload, ack?) -> emit bcast(payload) to the room, sender included, ack(recipients);
 stats(ack) -> ack({rss, clients, pid}).
 
-Run: .venv/bin/python scripts/bench_server_python.py --port 3100
+Run: .venv/bin/python tests/bench/python_bench_server.py --port 3100
 (needs: python3 -m venv .venv && .venv/bin/pip install python-socketio aiohttp)
 """
 import argparse
