@@ -170,6 +170,7 @@ let package = Package(
         .target(
             name: "SwitchboardBench",
             dependencies: [
+                "SwitchboardWebSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

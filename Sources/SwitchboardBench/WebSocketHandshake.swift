@@ -1,3 +1,4 @@
+import SwitchboardWebSocket
 import NIOCore
 
 /// The client side of the WebSocket opening handshake (RFC 6455 §4.1) for
@@ -15,7 +16,7 @@ struct WebSocketHandshake: Sendable {
 
     init(hostHeader: String, path: String = "/socket.io/?EIO=4&transport=websocket", keyBytes: [UInt8]) {
         precondition(keyBytes.count == 16)
-        self.key = Base64.encode(keyBytes)
+        self.key = WebSocketAcceptKey.base64(keyBytes)
         self.hostHeader = hostHeader
         self.path = path
     }
@@ -28,7 +29,7 @@ struct WebSocketHandshake: Sendable {
 
     /// The value the server must send in `Sec-WebSocket-Accept` for `key`.
     static func expectedAccept(forKey key: String) -> String {
-        Base64.encode(SHA1.digest(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
+        WebSocketAcceptKey.accept(forKey: key)
     }
 
     /// Writes the upgrade request.

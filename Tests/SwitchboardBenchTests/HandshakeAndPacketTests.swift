@@ -5,12 +5,6 @@ import Testing
 
 @Suite("WebSocket handshake")
 struct WebSocketHandshakeTests {
-    @Test("SHA-1 of 'abc' matches FIPS 180 test vector")
-    func sha1Vector() {
-        let hex = SHA1.digest(Array("abc".utf8)).map { String($0, radix: 16).leftPadded }.joined()
-        #expect(hex == "a9993e364706816aba3e25717850c26c9cd0d89d")
-    }
-
     @Test("Accept value matches the RFC 6455 §1.3 example")
     func rfcAccept() {
         #expect(WebSocketHandshake.expectedAccept(forKey: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
@@ -94,10 +88,6 @@ struct WebSocketHandshakeTests {
         var buffer = ByteBuffer(string: "HTTP/1.1 101 OK\r\n" + String(repeating: "X", count: 9000))
         #expect(throws: BenchError.self) { try handshake.parseResponse(&buffer) }
     }
-}
-
-extension String {
-    fileprivate var leftPadded: String { count == 1 ? "0" + self : self }
 }
 
 @Suite("Inbound Engine.IO / Socket.IO packets")
