@@ -234,6 +234,13 @@ import Testing
         #expect(harness.server.connectionCount == 0)
     }
 
+    @Test func connectionsAcceptedAfterCloseAreClosedAtOnce() {
+        harness.server.close()
+        let connection = harness.open()
+        #expect(connection.isClosed)
+        #expect(harness.server.connectionCount == 0)
+    }
+
     @Test func namespaceNamesGetALeadingSlash() {
         #expect(harness.server.of("admin") === harness.server.of("/admin"))
         #expect(harness.server.of("admin").name == "/admin")
