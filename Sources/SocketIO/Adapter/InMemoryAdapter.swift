@@ -1,6 +1,7 @@
 import EngineIO
 import NIOConcurrencyHelpers
 import NIOCore
+import SwitchboardJSON
 
 /// The default adapter: rooms in memory, broadcasts to the sockets of this process.
 ///
@@ -58,6 +59,23 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
         let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
         broadcast(encoded: messages, options: options)
+    }
+
+    /// Encodes `packet` once with its acknowledgement id (a new namespace-wide one if it has none) and delivers it to the local
+    /// sockets selected by `options`, each registering `ack` for that id.
+    public func broadcastWithAck(
+        _ packet: SocketIOPacket, options: SocketIOBroadcastOptions,
+        clientCount: @escaping @Sendable (Int) -> Void,
+        ack: @escaping @Sendable ([JSONValue]) -> Void
+    ) {
+        var packet = packet
+        let ackID = packet.ackID ?? context.nextAckID()
+        packet.ackID = ackID
+        let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
+        let recipients = context.directory.sockets(sockets(matching: options))
+        clientCount(recipients.count)
+        context.directory.deliver(messages, to: recipients, ack: (ackID, ack))
+
     }
 
     /// Delivers already encoded messages to the local sockets selected by `options`

@@ -1,10 +1,22 @@
 import EngineIO
 import NIOConcurrencyHelpers
 import NIOCore
+import SwitchboardJSON
 
-/// The connected sockets of one namespace in this process, by id; shared by all event loops.
+/// The connected sockets of one namespace in this process, by id, and the namespace's acknowledgement
+/// id counter; shared by all event loops.
 final class LocalSocketDirectory: Sendable {
     private let sockets = NIOLockedValueBox([String: SocketIOSocket]())
+    private let ackIDs = NIOLockedValueBox(0)
+
+    /// A new acknowledgement id, unique in the namespace (so one broadcast packet can carry the same id
+    /// to every recipient).
+    func nextAckID() -> Int {
+        ackIDs.withLockedValue { id in
+            defer { id = id == 9_007_199_254_740_991 ? 0 : id + 1 }
+            return id
+        }
+    }
 
     func insert(_ socket: SocketIOSocket) {
         sockets.withLockedValue { $0[socket.id] = socket }
@@ -28,7 +40,14 @@ final class LocalSocketDirectory: Sendable {
 
     /// Groups the recipients per event loop: one `execute` per foreign loop, direct calls on the current one.
     func deliver(_ messages: [OutboundEngineMessage], to ids: some Sequence<String>) {
-        let recipients = sockets(ids)
+        deliver(messages, to: sockets(ids), ack: nil)
+    }
+
+    /// Delivers to `recipients`; with `ack`, each socket first registers `ack.id` to call `ack.callback`.
+    func deliver(
+        _ messages: [OutboundEngineMessage], to recipients: [SocketIOSocket],
+        ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)?
+    ) {
         guard !recipients.isEmpty else { return }
         var groups: [ObjectIdentifier: (loop: any EventLoop, sockets: [SocketIOSocket])] = [:]
         for socket in recipients {
@@ -37,10 +56,10 @@ final class LocalSocketDirectory: Sendable {
         }
         for (loop, group) in groups.values {
             if loop.inEventLoop {
-                for socket in group { socket.deliverOnLoop(messages) }
+                for socket in group { socket.deliverOnLoop(messages, ack: ack) }
             } else {
                 loop.execute {
-                    for socket in group { socket.deliverOnLoop(messages) }
+                    for socket in group { socket.deliverOnLoop(messages, ack: ack) }
                 }
             }
         }

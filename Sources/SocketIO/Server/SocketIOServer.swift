@@ -88,6 +88,9 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
         mainNamespace.emit(event, arguments: arguments)
     }
 
+    /// Every socket of `/`, each expected to acknowledge within `timeout`.
+    public func timeout(_ timeout: TimeAmount) -> SocketIOTimedBroadcast { mainNamespace.timeout(timeout) }
+
     /// The sockets of `/` in `room`.
     public func to(_ room: String) -> SocketIOBroadcastOperator { mainNamespace.to(room) }
 

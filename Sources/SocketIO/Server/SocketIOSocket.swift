@@ -33,7 +33,6 @@ public final class SocketIOSocket: @unchecked Sendable {
         var disconnectingHandlers: [DisconnectHandler] = []
         var disconnectHandlers: [DisconnectHandler] = []
         var pendingAcks: [Int: PendingAck] = [:]
-        var nextAckID = 0
     }
 
     struct PendingAck {
@@ -248,10 +247,23 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
     }
 
-    /// Sends pre-encoded messages if the socket is still connected. On loop.
-    func deliverOnLoop(_ messages: [OutboundEngineMessage]) {
+    /// Sends pre-encoded messages if the socket is still connected, registering the broadcast's
+    /// acknowledgement first when there is one. On loop.
+    func deliverOnLoop(_ messages: [OutboundEngineMessage], ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)? = nil) {
         guard loopState.phase == .connected else { return }
+        if let ack {
+            let callback = ack.callback
+            loopState.pendingAcks[ack.id] = PendingAck(callback: { result in
+                // A socket that leaves without answering simply does not count (the broadcast times out).
+                if case .success(let arguments) = result { callback(arguments) }
+            }, timeout: nil)
+        }
         client.connection.send(messages)
+    }
+
+    /// Forgets the acknowledgement `id` (a broadcast gave up waiting). On loop.
+    func forgetAckOnLoop(id: Int) {
+        loopState.pendingAcks[id] = nil
     }
 
     /// Sends an event, registering `ack` first when given. On loop.
@@ -268,8 +280,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
         var ackID: Int?
         if let ack {
-            let id = loopState.nextAckID
-            loopState.nextAckID += 1
+            let id = namespace.directory.nextAckID()
             ackID = id
             var pending = PendingAck(callback: ack, timeout: nil)
             if let timeout {
