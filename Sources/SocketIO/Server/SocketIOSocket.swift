@@ -10,9 +10,11 @@ import SwitchboardJSON
 /// order packets arrive. Its methods may be called from any thread; calls made off the loop hop to it,
 /// so operations from one caller keep their order.
 ///
-/// `@unchecked Sendable`: the mutable state in `LoopState` is only read and written on `eventLoop`
-/// (every access goes through `assertOnLoop` paths or `runOnLoop`); the state read from other threads
-/// (`shared`) sits in a lock.
+/// `@unchecked Sendable`: the mutable `loopState` is only read and written on `eventLoop`: public
+/// methods reach it through `runOnLoop`, and the internal `…OnLoop`, `open`, `close` and `handle`
+/// methods are only called on the loop (by the client's delegate callbacks, `runOnLoop` or the per-loop
+/// broadcast delivery), which they assert in debug builds. State read from other threads (`shared`)
+/// sits in a lock.
 public final class SocketIOSocket: @unchecked Sendable {
     /// Handles an event: the socket, the arguments after the event name, and the acknowledgement to send
     /// when the client asked for one.
@@ -195,6 +197,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Marks the socket connected, joins its own room, registers it and sends the `CONNECT` reply. On loop.
     func open() {
+        eventLoop.assertInEventLoop()
         loopState.phase = .connected
         shared.withLockedValue { $0.isConnected = true }
         namespace.adapter.addAll(id, rooms: [id])
@@ -204,6 +207,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Ends the socket. On loop.
     func close(reason: SocketIODisconnectReason) {
+        eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else {
             loopState.phase = .disconnected
             return
@@ -228,6 +232,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Handles a decoded packet addressed to this socket's namespace. On loop.
     func handle(_ packet: SocketIOPacket) {
+        eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
         switch packet.type {
         case .event, .binaryEvent:
@@ -250,6 +255,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// Sends pre-encoded messages if the socket is still connected, registering the broadcast's
     /// acknowledgement first when there is one. On loop.
     func deliverOnLoop(_ messages: [OutboundEngineMessage], ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)? = nil) {
+        eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
         if let ack {
             let callback = ack.callback
@@ -263,11 +269,13 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Forgets the acknowledgement `id` (a broadcast gave up waiting). On loop.
     func forgetAckOnLoop(id: Int) {
+        eventLoop.assertInEventLoop()
         loopState.pendingAcks[id] = nil
     }
 
     /// Sends an event, registering `ack` first when given. On loop.
     func emitOnLoop(_ event: String, arguments: [JSONValue], timeout: TimeAmount?, ack: AckCallback?) {
+        eventLoop.assertInEventLoop()
         guard !SocketIOPacketDecoder.reservedEventNames.contains(event) else {
             // Clients refuse packets with these names and would drop the connection.
             logger.error("refusing to emit a reserved event name", metadata: ["socket.event": "\(event)"])
@@ -296,6 +304,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Sends an acknowledgement. On loop.
     func sendAckOnLoop(id: Int, arguments: [JSONValue]) {
+        eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
         client.send(SocketIOPacket(type: .ack, namespace: namespace.name, ackID: id, data: .array(arguments)))
     }
