@@ -49,12 +49,24 @@ final class LocalSocketDirectory: Sendable {
         ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)?
     ) {
         guard !recipients.isEmpty else { return }
-        var groups: [ObjectIdentifier: (loop: any EventLoop, sockets: [SocketIOSocket])] = [:]
+        // Bucket recipients per loop. There are few loops (one per core), so a linear scan over them
+        // beats hashing, and appending to `buckets[i]` stays in place.
+        var loops: [any EventLoop] = []
+        var loopIDs: [ObjectIdentifier] = []
+        var buckets: [[SocketIOSocket]] = []
         for socket in recipients {
             let loop = socket.eventLoop
-            groups[ObjectIdentifier(loop), default: (loop, [])].sockets.append(socket)
+            let loopID = ObjectIdentifier(loop)
+            if let index = loopIDs.firstIndex(of: loopID) {
+                buckets[index].append(socket)
+            } else {
+                loops.append(loop)
+                loopIDs.append(loopID)
+                buckets.append([socket])
+                buckets[buckets.count - 1].reserveCapacity(recipients.count / max(1, loops.count))
+            }
         }
-        for (loop, group) in groups.values {
+        for (loop, group) in zip(loops, buckets) {
             if loop.inEventLoop {
                 for socket in group { socket.deliverOnLoop(messages, ack: ack) }
             } else {

@@ -57,6 +57,10 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// Logger with `socket.id` and `socket.nsp` metadata.
     public let logger: Logger
 
+    /// The event loop the socket lives on (kept here: broadcasts read it for every recipient).
+    public let eventLoop: any EventLoop
+    /// The underlying Engine.IO connection.
+    public let engineConnection: any EngineConnection
     let client: SocketIOClientConnection
     private var loopState = LoopState()
     private let shared = NIOLockedValueBox(SharedState())
@@ -65,18 +69,14 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.id = id
         self.namespace = namespace
         self.client = client
+        self.eventLoop = client.connection.eventLoop
+        self.engineConnection = client.connection
         self.handshake = handshake
         var logger = logger
         logger[metadataKey: "socket.id"] = "\(id)"
         logger[metadataKey: "socket.nsp"] = "\(namespace.name)"
         self.logger = logger
     }
-
-    /// The event loop the socket lives on.
-    public var eventLoop: any EventLoop { client.connection.eventLoop }
-
-    /// The underlying Engine.IO connection.
-    public var engineConnection: any EngineConnection { client.connection }
 
     /// Whether the socket is connected to its namespace.
     public var isConnected: Bool { shared.withLockedValue { $0.isConnected } }
@@ -264,7 +264,7 @@ public final class SocketIOSocket: @unchecked Sendable {
                 if case .success(let arguments) = result { callback(arguments) }
             }, timeout: nil)
         }
-        client.connection.send(messages)
+        engineConnection.send(messages)
     }
 
     /// Forgets the acknowledgement `id` (a broadcast gave up waiting). On loop.
