@@ -72,7 +72,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         let ackID = packet.ackID ?? context.nextAckID()
         packet.ackID = ackID
         let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
-        let recipients = context.directory.sockets(sockets(matching: options))
+        let recipients = localSockets(matching: options)
         clientCount(recipients.count)
         context.directory.deliver(messages, to: recipients, ack: (ackID, ack))
 
@@ -81,8 +81,14 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Delivers already encoded messages to the local sockets selected by `options`
     /// (what a cluster adapter calls for packets that arrive from other nodes).
     public func broadcast(encoded messages: [OutboundEngineMessage], options: SocketIOBroadcastOptions) {
-        let recipients = sockets(matching: options)
-        context.deliver(messages, to: recipients)
+        context.directory.deliver(messages, to: localSockets(matching: options), ack: nil)
+    }
+
+    /// The connected local sockets selected by `options` (every one, without id lookups, when there is
+    /// no room and no exception).
+    func localSockets(matching options: SocketIOBroadcastOptions) -> [SocketIOSocket] {
+        if options.rooms.isEmpty && options.except.isEmpty { return context.directory.all }
+        return context.directory.sockets(sockets(matching: options))
     }
 
     /// The local socket ids selected by `options`.
@@ -93,10 +99,16 @@ public final class InMemoryAdapter: SocketIOAdapter {
                 if let members = state.members[room] { excluded.formUnion(members) }
             }
             if options.rooms.isEmpty {
+                if excluded.isEmpty { return Array(state.roomsOfSocket.keys) }
                 return state.roomsOfSocket.keys.filter { !excluded.contains($0) }
             }
             if options.rooms.count == 1, let members = state.members[options.rooms.first!] {
-                return members.filter { !excluded.contains($0) }
+                // Arrays, not sets: no rehashing of every member on the hot path.
+                if excluded.isEmpty { return Array(members) }
+                var selected: [String] = []
+                selected.reserveCapacity(members.count)
+                for member in members where !excluded.contains(member) { selected.append(member) }
+                return selected
             }
             var selected = Set<String>()
             for room in options.rooms {
