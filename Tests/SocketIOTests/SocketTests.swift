@@ -195,6 +195,14 @@ import Testing
         #expect(harness.server.to("a").socketIDs.isEmpty)
     }
 
+    @Test func joiningAfterDisconnectIsIgnored() throws {
+        let (connection, socket) = try connectedSocket()
+        connection.finish(.transportClose)
+        socket.join("late")
+        #expect(harness.server.to("late").socketIDs.isEmpty)
+        #expect(socket.rooms.isEmpty)
+    }
+
     @Test func dataIsStoredOnTheSocket() throws {
         let (_, socket) = try connectedSocket()
         socket.data = ["user": "ann"]

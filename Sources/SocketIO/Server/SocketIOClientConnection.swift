@@ -103,9 +103,11 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
         let namespace = socket.namespace
         switch state.middlewaresFinished(namespace: namespace.name, refused: error != nil) {
         case .refuse:
+            socket.close(reason: .serverNamespaceDisconnect)  // never connected: only marks it closed
             namespace.adapter.delAll(socket.id)  // rooms a middleware may have joined
             send(SocketIOPacket(type: .connectError, namespace: namespace.name, data: error?.payload))
         case .discard:
+            socket.close(reason: .transportClose)  // never connected: only marks it closed
             namespace.adapter.delAll(socket.id)
         case .open(let cancelConnectTimeout):
             if cancelConnectTimeout {

@@ -44,6 +44,8 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     struct SharedState {
         var isConnected = false
+        /// Set when the socket ends (or never connected); it may not join rooms any more.
+        var isClosed = false
         var data: JSONValue = .null
         var context: (any Sendable)?
     }
@@ -127,13 +129,14 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     // MARK: Rooms
 
-    /// Joins `room`.
+    /// Joins `room` (ignored once the socket has disconnected).
     public func join(_ room: String) {
-        namespace.adapter.addAll(id, rooms: [room])
+        join(CollectionOfOne(room))
     }
 
-    /// Joins every room in `rooms`.
+    /// Joins every room in `rooms` (ignored once the socket has disconnected).
     public func join(_ rooms: some Sequence<String>) {
+        guard !shared.withLockedValue({ $0.isClosed }) else { return }
         namespace.adapter.addAll(id, rooms: Set(rooms))
     }
 
@@ -208,6 +211,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// Ends the socket. On loop.
     func close(reason: SocketIODisconnectReason) {
         eventLoop.assertInEventLoop()
+        shared.withLockedValue { $0.isClosed = true }
         guard loopState.phase == .connected else {
             loopState.phase = .disconnected
             return
