@@ -183,17 +183,16 @@ struct JSONReader {
     }
 
     func parseInt64(_ literal: UnsafeRawBufferPointer) -> Int64? {
-        var negative = false
-        var digits = literal[...]
-        if digits.first == UInt8(ascii: "-") {
-            negative = true
-            digits = digits.dropFirst()
-        }
-        guard digits.count <= 19 else { return nil }
+        var index = 0
+        let negative = literal[0] == UInt8(ascii: "-")
+        if negative { index = 1 }
+        guard literal.count - index <= 19 else { return nil }
         var magnitude: UInt64 = 0
-        for byte in digits { magnitude = magnitude &* 10 &+ UInt64(byte &- UInt8(ascii: "0")) }
+        while index < literal.count {
+            magnitude = magnitude &* 10 &+ UInt64(literal[index] &- UInt8(ascii: "0"))
+            index += 1
+        }
         if negative {
-            if magnitude == 0 { return 0 }
             guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
             return Int64(truncatingIfNeeded: 0 &- magnitude)
         }
@@ -224,10 +223,10 @@ struct JSONReader {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let string = String(validating: scratch, as: UTF8.self) else {
-                    throw JSONParseError(code: .invalidUTF8, offset: start)
+                let result: Result<String, JSONParseError> = scratch.withUnsafeBytes { buffer in
+                    Result { () throws(JSONParseError) in try makeString(buffer, offset: start) }
                 }
-                return string
+                return try result.get()
             case UInt8(ascii: "\\"):
                 try readEscape(into: &scratch)
             case 0..<0x20:
@@ -241,11 +240,11 @@ struct JSONReader {
     }
 
     func makeString(_ bytes: UnsafeRawBufferPointer, offset: Int) throws(JSONParseError) -> String {
-        // Validate UTF-8 strictly (RFC 8259 §8.1).
-        guard let string = String(validating: bytes, as: UTF8.self) else {
+        // Validate UTF-8 strictly (RFC 8259 §8.1); then decoding cannot replace anything.
+        guard UTF8Validation.isValid(bytes) else {
             throw JSONParseError(code: .invalidUTF8, offset: offset)
         }
-        return string
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     mutating func readEscape(into scratch: inout [UInt8]) throws(JSONParseError) {

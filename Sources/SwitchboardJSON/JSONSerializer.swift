@@ -9,7 +9,8 @@ public enum JSONSerializer {
     /// Writes `value` into `buffer`; throws if it contains a ``JSONValue/binary(_:)`` leaf.
     public static func write(_ value: JSONValue, into buffer: inout ByteBuffer) throws(JSONSerializationError) {
         var writer = JSONWriter(binaryPolicy: .reject)
-        try writer.write(value, into: &buffer)
+        try writer.write(value)
+        buffer.writeBytes(writer.output)
     }
 
     /// Writes `value` into `buffer`, replacing every binary leaf with the Socket.IO placeholder
@@ -19,88 +20,98 @@ public enum JSONSerializer {
     ) -> [ByteBuffer] {
         var writer = JSONWriter(binaryPolicy: .placeholder)
         // The placeholder policy never throws.
-        try? writer.write(value, into: &buffer)
+        try? writer.write(value)
+        buffer.writeBytes(writer.output)
         return writer.attachments
     }
 
     /// The compact JSON text of `value`; throws if it contains a binary leaf.
     public static func string(_ value: JSONValue) throws(JSONSerializationError) -> String {
-        var buffer = ByteBuffer()
-        try write(value, into: &buffer)
-        return String(buffer: buffer)
+        var writer = JSONWriter(binaryPolicy: .reject)
+        try writer.write(value)
+        return String(decoding: writer.output, as: UTF8.self)
     }
 }
 
 extension JSONValue {
     /// The compact JSON text of the value; binary leaves are written as Socket.IO placeholders.
     public var jsonString: String {
-        var buffer = ByteBuffer()
-        _ = JSONSerializer.writeReplacingBinary(self, into: &buffer)
-        return String(buffer: buffer)
+        var writer = JSONWriter(binaryPolicy: .placeholder)
+        try? writer.write(self)
+        return String(decoding: writer.output, as: UTF8.self)
     }
 }
 
+/// Serializes into a byte array (cheaper per byte than many small `ByteBuffer` writes); the caller
+/// copies the result into its buffer once.
 struct JSONWriter {
     enum BinaryPolicy { case reject, placeholder }
     let binaryPolicy: BinaryPolicy
     var attachments: [ByteBuffer] = []
+    var output: [UInt8] = []
 
     init(binaryPolicy: BinaryPolicy) {
         self.binaryPolicy = binaryPolicy
+        output.reserveCapacity(256)
     }
 
-    mutating func write(_ value: JSONValue, into buffer: inout ByteBuffer) throws(JSONSerializationError) {
+    mutating func write(_ value: JSONValue) throws(JSONSerializationError) {
         switch value {
         case .null:
-            buffer.writeStaticString("null")
+            append("null")
         case .bool(let flag):
-            buffer.writeStaticString(flag ? "true" : "false")
+            append(flag ? "true" : "false")
         case .int(let number):
-            Self.writeInteger(number, into: &buffer)
+            writeInteger(number)
         case .double(let number):
-            Self.writeDouble(number, into: &buffer)
+            writeDouble(number)
         case .string(let string):
-            Self.writeString(string, into: &buffer)
+            writeString(string)
         case .array(let elements):
-            buffer.writeInteger(UInt8(ascii: "["))
+            output.append(UInt8(ascii: "["))
             var first = true
             for element in elements {
-                if !first { buffer.writeInteger(UInt8(ascii: ",")) }
+                if !first { output.append(UInt8(ascii: ",")) }
                 first = false
-                try write(element, into: &buffer)
+                try write(element)
             }
-            buffer.writeInteger(UInt8(ascii: "]"))
+            output.append(UInt8(ascii: "]"))
         case .object(let object):
-            buffer.writeInteger(UInt8(ascii: "{"))
+            output.append(UInt8(ascii: "{"))
             var first = true
             for member in object.members {
-                if !first { buffer.writeInteger(UInt8(ascii: ",")) }
+                if !first { output.append(UInt8(ascii: ",")) }
                 first = false
-                Self.writeString(member.key, into: &buffer)
-                buffer.writeInteger(UInt8(ascii: ":"))
-                try write(member.value, into: &buffer)
+                writeString(member.key)
+                output.append(UInt8(ascii: ":"))
+                try write(member.value)
             }
-            buffer.writeInteger(UInt8(ascii: "}"))
+            output.append(UInt8(ascii: "}"))
         case .binary(let bytes):
             switch binaryPolicy {
             case .reject:
                 throw JSONSerializationError(code: .binaryLeaf)
             case .placeholder:
-                buffer.writeStaticString("{\"_placeholder\":true,\"num\":")
-                Self.writeInteger(Int64(attachments.count), into: &buffer)
-                buffer.writeInteger(UInt8(ascii: "}"))
+                append("{\"_placeholder\":true,\"num\":")
+                writeInteger(Int64(attachments.count))
+                output.append(UInt8(ascii: "}"))
                 attachments.append(bytes)
             }
         }
     }
 
-    static func writeInteger(_ number: Int64, into buffer: inout ByteBuffer) {
+    @inline(__always)
+    mutating func append(_ text: StaticString) {
+        output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func writeInteger(_ number: Int64) {
         if number >= 0 && number < 10 {
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(number))
+            output.append(UInt8(ascii: "0") + UInt8(number))
             return
         }
         var magnitude = number.magnitude
-        // 20 bytes hold any UInt64 in decimal.
+        // 20 digits hold any UInt64 in decimal, plus the sign.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { digits in
             var position = 21
             repeat {
@@ -112,24 +123,31 @@ struct JSONWriter {
                 position -= 1
                 digits[position] = UInt8(ascii: "-")
             }
-            buffer.writeBytes(UnsafeBufferPointer(rebasing: digits[position..<21]))
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[position..<21]))
         }
     }
 
-    static func writeDouble(_ number: Double, into buffer: inout ByteBuffer) {
+    mutating func writeDouble(_ number: Double) {
         guard number.isFinite else {
-            buffer.writeStaticString("null")
+            append("null")
             return
         }
         if number == 0 {
-            buffer.writeInteger(UInt8(ascii: "0"))  // also -0, as in JavaScript
+            output.append(UInt8(ascii: "0"))  // also -0, as in JavaScript
             return
         }
         if number == number.rounded(.towardZero), number.magnitude < 1e15, let exact = Int64(exactly: number) {
-            writeInteger(exact, into: &buffer)
+            writeInteger(exact)
             return
         }
-        buffer.writeString(JavaScriptNumberFormat.format(number))
+        let swiftText = number.description
+        if !swiftText.utf8.contains(UInt8(ascii: "e")) {
+            // Plain decimal notation of a non-integral value: Swift and JavaScript print the same
+            // shortest digits the same way.
+            output.append(contentsOf: swiftText.utf8)
+            return
+        }
+        output.append(contentsOf: JavaScriptNumberFormat.format(number).utf8)
     }
 
     /// Bytes that need escaping: `"`, `\` and everything below 0x20.
@@ -143,32 +161,32 @@ struct JSONWriter {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
-    static func writeString(_ string: String, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "\""))
+    mutating func writeString(_ string: String) {
+        output.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { bytes in
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
-                guard needsEscape(byte) else { continue }
-                if runStart < index { buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                guard Self.needsEscape(byte) else { continue }
+                if runStart < index { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
                 runStart = index + 1
                 switch byte {
-                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case 0x08: buffer.writeStaticString("\\b")
-                case 0x0C: buffer.writeStaticString("\\f")
-                case 0x0A: buffer.writeStaticString("\\n")
-                case 0x0D: buffer.writeStaticString("\\r")
-                case 0x09: buffer.writeStaticString("\\t")
+                case UInt8(ascii: "\""): append("\\\"")
+                case UInt8(ascii: "\\"): append("\\\\")
+                case 0x08: append("\\b")
+                case 0x0C: append("\\f")
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
                 default:
-                    buffer.writeStaticString("\\u00")
-                    buffer.writeInteger(hexDigit(byte >> 4))
-                    buffer.writeInteger(hexDigit(byte & 0xF))
+                    append("\\u00")
+                    output.append(Self.hexDigit(byte >> 4))
+                    output.append(Self.hexDigit(byte & 0xF))
                 }
             }
-            if runStart < bytes.count { buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
+            if runStart < bytes.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
         }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        output.append(UInt8(ascii: "\""))
     }
 }

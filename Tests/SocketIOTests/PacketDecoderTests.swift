@@ -155,3 +155,33 @@ import Testing
         }
     }
 }
+
+@Suite struct PacketDecoderRobustnessTests {
+    static let alphabet: [UInt8] = Array(#"0123456789-/,[]{}":_abcnulltrue placeholder\"#.utf8) + [0xC3, 0xA9]
+
+    @Test(arguments: 0..<5)
+    func randomInputYieldsAPacketOrATypedErrorNeverACrash(seed: Int) {
+        var g = SocketIOSeededGenerator(seed: UInt64(seed) &+ 1000)
+        var decoder = SocketIOPacketDecoder()
+        var outcomes = (packets: 0, errors: 0)
+        for _ in 0..<2000 {
+            let length = Int.random(in: 0...24, using: &g)
+            let bytes = (0..<length).map { _ in Self.alphabet.randomElement(using: &g)! }
+            let message: EngineMessage = Int.random(in: 0..<8, using: &g) == 0
+                ? .binary(ByteBuffer(bytes: bytes)) : .text(ByteBuffer(bytes: bytes))
+            do {
+                if try decoder.decode(message) != nil { outcomes.packets += 1 }
+            } catch {
+                outcomes.errors += 1
+            }
+        }
+        #expect(outcomes.errors > 0)
+    }
+
+    @Test func wellFormedPrefixesOfRandomShapeDecode() throws {
+        for text in [#"2["a",{"b":[1,2,{"c":null}]}]"#, #"0/a/b/c,{"x":"y"}"#, "3/n,0[]"] {
+            var decoder = SocketIOPacketDecoder()
+            #expect(try decoder.decode(.text(ByteBuffer(string: text))) != nil)
+        }
+    }
+}

@@ -195,6 +195,14 @@ import Testing
         #expect(harness.server.to("a").socketIDs.isEmpty)
     }
 
+    @Test func joiningAfterDisconnectIsIgnored() throws {
+        let (connection, socket) = try connectedSocket()
+        connection.finish(.transportClose)
+        socket.join("late")
+        #expect(harness.server.to("late").socketIDs.isEmpty)
+        #expect(socket.rooms.isEmpty)
+    }
+
     @Test func dataIsStoredOnTheSocket() throws {
         let (_, socket) = try connectedSocket()
         socket.data = ["user": "ann"]
@@ -230,6 +238,13 @@ import Testing
         socket.onDisconnect { _, reason in reasons.record(reason) }
         harness.server.close()
         #expect(reasons.values == [.serverShuttingDown])
+        #expect(connection.isClosed)
+        #expect(harness.server.connectionCount == 0)
+    }
+
+    @Test func connectionsAcceptedAfterCloseAreClosedAtOnce() {
+        harness.server.close()
+        let connection = harness.open()
         #expect(connection.isClosed)
         #expect(harness.server.connectionCount == 0)
     }

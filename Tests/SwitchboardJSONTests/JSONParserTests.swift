@@ -119,3 +119,32 @@ import Testing
         expectError(String(repeating: "[", count: 100_000), .tooDeep)
     }
 }
+
+@Suite struct UTF8ValidationTests {
+    func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        let framed = [UInt8(ascii: "\"")] + bytes + [UInt8(ascii: "\"")]
+        let result: Result<JSONValue, JSONParseError> = framed.withUnsafeBytes { raw in
+            Result { () throws(JSONParseError) in try JSONParser().parse(raw) }
+        }
+        return try result.get()
+    }
+
+    @Test(arguments: [
+        [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x98, 0x80], [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0x7F],
+    ] as [[UInt8]])
+    func acceptsWellFormedSequences(bytes: [UInt8]) throws {
+        #expect(try parse(bytes) == .string(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    @Test(arguments: [
+        [0x80], [0xC0, 0xAF], [0xC1, 0xBF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+        [0xF5, 0x80, 0x80, 0x80], [0xFF], [0xC3], [0xE2, 0x82], [0xE2, 0x28, 0xA1], [0xF0, 0x9F, 0x98, 0x28],
+    ] as [[UInt8]])
+    func rejectsMalformedSequences(bytes: [UInt8]) {
+        #expect(throws: JSONParseError(code: .invalidUTF8, offset: 1)) { try parse(bytes) }
+    }
+
+    @Test func rejectsMalformedSequenceInStringWithEscapes() {
+        #expect(throws: JSONParseError(code: .invalidUTF8, offset: 1)) { try parse([0x5C, 0x6E, 0xC3]) }
+    }
+}

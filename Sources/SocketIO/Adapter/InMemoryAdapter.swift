@@ -1,6 +1,7 @@
 import EngineIO
 import NIOConcurrencyHelpers
 import NIOCore
+import SwitchboardJSON
 
 /// The default adapter: rooms in memory, broadcasts to the sockets of this process.
 ///
@@ -60,11 +61,34 @@ public final class InMemoryAdapter: SocketIOAdapter {
         broadcast(encoded: messages, options: options)
     }
 
+    /// Encodes `packet` once with its acknowledgement id (a new namespace-wide one if it has none) and delivers it to the local
+    /// sockets selected by `options`, each registering `ack` for that id.
+    public func broadcastWithAck(
+        _ packet: SocketIOPacket, options: SocketIOBroadcastOptions,
+        clientCount: @escaping @Sendable (Int) -> Void,
+        ack: @escaping @Sendable ([JSONValue]) -> Void
+    ) {
+        var packet = packet
+        let ackID = packet.ackID ?? context.nextAckID()
+        packet.ackID = ackID
+        let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
+        let recipients = localSockets(matching: options)
+        clientCount(recipients.count)
+        context.directory.deliver(messages, to: recipients, ack: (ackID, ack))
+
+    }
+
     /// Delivers already encoded messages to the local sockets selected by `options`
     /// (what a cluster adapter calls for packets that arrive from other nodes).
     public func broadcast(encoded messages: [OutboundEngineMessage], options: SocketIOBroadcastOptions) {
-        let recipients = sockets(matching: options)
-        context.deliver(messages, to: recipients)
+        context.directory.deliver(messages, to: localSockets(matching: options), ack: nil)
+    }
+
+    /// The connected local sockets selected by `options` (every one, without id lookups, when there is
+    /// no room and no exception).
+    func localSockets(matching options: SocketIOBroadcastOptions) -> [SocketIOSocket] {
+        if options.rooms.isEmpty && options.except.isEmpty { return context.directory.all }
+        return context.directory.sockets(sockets(matching: options))
     }
 
     /// The local socket ids selected by `options`.
@@ -75,10 +99,16 @@ public final class InMemoryAdapter: SocketIOAdapter {
                 if let members = state.members[room] { excluded.formUnion(members) }
             }
             if options.rooms.isEmpty {
+                if excluded.isEmpty { return Array(state.roomsOfSocket.keys) }
                 return state.roomsOfSocket.keys.filter { !excluded.contains($0) }
             }
             if options.rooms.count == 1, let members = state.members[options.rooms.first!] {
-                return members.filter { !excluded.contains($0) }
+                // Arrays, not sets: no rehashing of every member on the hot path.
+                if excluded.isEmpty { return Array(members) }
+                var selected: [String] = []
+                selected.reserveCapacity(members.count)
+                for member in members where !excluded.contains(member) { selected.append(member) }
+                return selected
             }
             var selected = Set<String>()
             for room in options.rooms {

@@ -1,10 +1,22 @@
 import EngineIO
 import NIOConcurrencyHelpers
 import NIOCore
+import SwitchboardJSON
 
-/// The connected sockets of one namespace in this process, by id; shared by all event loops.
+/// The connected sockets of one namespace in this process, by id, and the namespace's acknowledgement
+/// id counter; shared by all event loops.
 final class LocalSocketDirectory: Sendable {
     private let sockets = NIOLockedValueBox([String: SocketIOSocket]())
+    private let ackIDs = NIOLockedValueBox(0)
+
+    /// A new acknowledgement id, unique in the namespace (so one broadcast packet can carry the same id
+    /// to every recipient).
+    func nextAckID() -> Int {
+        ackIDs.withLockedValue { id in
+            defer { id = id == 9_007_199_254_740_991 ? 0 : id + 1 }
+            return id
+        }
+    }
 
     func insert(_ socket: SocketIOSocket) {
         sockets.withLockedValue { $0[socket.id] = socket }
@@ -28,19 +40,38 @@ final class LocalSocketDirectory: Sendable {
 
     /// Groups the recipients per event loop: one `execute` per foreign loop, direct calls on the current one.
     func deliver(_ messages: [OutboundEngineMessage], to ids: some Sequence<String>) {
-        let recipients = sockets(ids)
+        deliver(messages, to: sockets(ids), ack: nil)
+    }
+
+    /// Delivers to `recipients`; with `ack`, each socket first registers `ack.id` to call `ack.callback`.
+    func deliver(
+        _ messages: [OutboundEngineMessage], to recipients: [SocketIOSocket],
+        ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)?
+    ) {
         guard !recipients.isEmpty else { return }
-        var groups: [ObjectIdentifier: (loop: any EventLoop, sockets: [SocketIOSocket])] = [:]
+        // Bucket recipients per loop. There are few loops (one per core), so a linear scan over them
+        // beats hashing, and appending to `buckets[i]` stays in place.
+        var loops: [any EventLoop] = []
+        var loopIDs: [ObjectIdentifier] = []
+        var buckets: [[SocketIOSocket]] = []
         for socket in recipients {
             let loop = socket.eventLoop
-            groups[ObjectIdentifier(loop), default: (loop, [])].sockets.append(socket)
+            let loopID = ObjectIdentifier(loop)
+            if let index = loopIDs.firstIndex(of: loopID) {
+                buckets[index].append(socket)
+            } else {
+                loops.append(loop)
+                loopIDs.append(loopID)
+                buckets.append([socket])
+                buckets[buckets.count - 1].reserveCapacity(recipients.count / max(1, loops.count))
+            }
         }
-        for (loop, group) in groups.values {
+        for (loop, group) in zip(loops, buckets) {
             if loop.inEventLoop {
-                for socket in group { socket.deliverOnLoop(messages) }
+                for socket in group { socket.deliverOnLoop(messages, ack: ack) }
             } else {
                 loop.execute {
-                    for socket in group { socket.deliverOnLoop(messages) }
+                    for socket in group { socket.deliverOnLoop(messages, ack: ack) }
                 }
             }
         }

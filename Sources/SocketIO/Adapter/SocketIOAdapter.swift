@@ -1,5 +1,6 @@
 import EngineIO
 import NIOCore
+import SwitchboardJSON
 
 /// Which sockets a broadcast reaches.
 public struct SocketIOBroadcastOptions: Sendable, Hashable {
@@ -46,6 +47,15 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     func delAll(_ socketID: String)
     /// Sends `packet` to the sockets selected by `options`.
     func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions)
+    /// Sends `packet` (whose ``SocketIOPacket/ackID`` is set, unique in the namespace) to the sockets
+    /// selected by `options`, each expected to acknowledge it: calls `clientCount` exactly once with the
+    /// total number of recipients (a cluster adapter sums over its servers), then `ack` with the
+    /// arguments of each client's acknowledgement.
+    func broadcastWithAck(
+        _ packet: SocketIOPacket, options: SocketIOBroadcastOptions,
+        clientCount: @escaping @Sendable (Int) -> Void,
+        ack: @escaping @Sendable ([JSONValue]) -> Void
+    )
     /// The ids of local sockets in any of `rooms` (every local socket when `rooms` is empty).
     func sockets(in rooms: Set<String>) -> Set<String>
     /// The rooms of a local socket, or `nil` if the socket is unknown.
@@ -71,4 +81,19 @@ public struct SocketIOAdapterContext: Sendable {
 
     /// The ids of every connected local socket.
     public var localSocketIDs: [String] { directory.allIDs }
+
+    /// A new acknowledgement id, unique in the namespace.
+    public func nextAckID() -> Int { directory.nextAckID() }
+
+    /// Delivers `messages`, which carry acknowledgement id `ackID`, to the connected local sockets in
+    /// `socketIDs`; each registers `ack` for that id before sending. Returns the number of recipients.
+    @discardableResult
+    public func deliver(
+        _ messages: [OutboundEngineMessage], to socketIDs: some Sequence<String>,
+        ackID: Int, ack: @escaping @Sendable ([JSONValue]) -> Void
+    ) -> Int {
+        let recipients = directory.sockets(socketIDs)
+        directory.deliver(messages, to: recipients, ack: (ackID, ack))
+        return recipients.count
+    }
 }

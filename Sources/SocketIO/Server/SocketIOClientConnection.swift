@@ -43,6 +43,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     // MARK: EngineConnectionDelegate
 
     func engineConnection(_ connection: any EngineConnection, didReceive message: EngineMessage) {
+        connection.eventLoop.assertInEventLoop()
         guard state.isOpen else { return }
         let packet: SocketIOPacket?
         do {
@@ -57,6 +58,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     }
 
     func engineConnection(_ connection: any EngineConnection, didCloseWith reason: EngineCloseReason) {
+        connection.eventLoop.assertInEventLoop()
         connectTimeout?.cancel()
         if state.engineClosed() {
             closeSockets(reason: SocketIODisconnectReason(reason))
@@ -101,9 +103,11 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
         let namespace = socket.namespace
         switch state.middlewaresFinished(namespace: namespace.name, refused: error != nil) {
         case .refuse:
+            socket.close(reason: .serverNamespaceDisconnect)  // never connected: only marks it closed
             namespace.adapter.delAll(socket.id)  // rooms a middleware may have joined
             send(SocketIOPacket(type: .connectError, namespace: namespace.name, data: error?.payload))
         case .discard:
+            socket.close(reason: .transportClose)  // never connected: only marks it closed
             namespace.adapter.delAll(socket.id)
         case .open(let cancelConnectTimeout):
             if cancelConnectTimeout {
@@ -124,6 +128,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
 
     /// Forgets a socket that has closed. On loop.
     func remove(_ socket: SocketIOSocket) {
+        connection.eventLoop.assertInEventLoop()
         guard sockets[socket.namespace.name] === socket else { return }
         sockets[socket.namespace.name] = nil
         state.socketClosed(namespace: socket.namespace.name)
@@ -132,6 +137,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     /// Ends every socket with `reason` (sending `DISCONNECT` for each when `notifyClients`), then closes
     /// the Engine.IO connection. On loop.
     func disconnectAll(reason: SocketIODisconnectReason, notifyClients: Bool = true) {
+        connection.eventLoop.assertInEventLoop()
         let namespaces = state.connectedNamespaces
         guard state.closeRequested() else { return }
         connectTimeout?.cancel()

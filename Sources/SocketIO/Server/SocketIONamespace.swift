@@ -67,6 +67,9 @@ public final class SocketIONamespace: Sendable {
     /// Only sockets of this process.
     public var local: SocketIOBroadcastOperator { all.local }
 
+    /// Every socket of the namespace, each expected to acknowledge within `timeout`.
+    public func timeout(_ timeout: TimeAmount) -> SocketIOTimedBroadcast { all.timeout(timeout) }
+
     /// Sends `event` to every socket of the namespace.
     public func emit(_ event: String, _ arguments: JSONValue...) {
         all.emit(event, arguments: arguments)

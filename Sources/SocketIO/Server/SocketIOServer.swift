@@ -40,7 +40,12 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
     /// The logger (metadata: `engine.sid`, `socket.id`, `socket.nsp`).
     public let logger: Logger
     private let namespaces: NIOLockedValueBox<[String: SocketIONamespace]>
-    private let clients = NIOLockedValueBox([ObjectIdentifier: SocketIOClientConnection]())
+    private let clients = NIOLockedValueBox(Clients())
+
+    struct Clients {
+        var byID: [ObjectIdentifier: SocketIOClientConnection] = [:]
+        var isShuttingDown = false
+    }
 
     /// Creates a server with the main namespace `/`.
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "switchboard.socketio")) {
@@ -83,6 +88,9 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
         mainNamespace.emit(event, arguments: arguments)
     }
 
+    /// Every socket of `/`, each expected to acknowledge within `timeout`.
+    public func timeout(_ timeout: TimeAmount) -> SocketIOTimedBroadcast { mainNamespace.timeout(timeout) }
+
     /// The sockets of `/` in `room`.
     public func to(_ room: String) -> SocketIOBroadcastOperator { mainNamespace.to(room) }
 
@@ -97,21 +105,33 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
     /// Takes over a new Engine.IO session: becomes its delegate and starts the connect timeout.
     public func engineServer(didAccept connection: any EngineConnection) {
         let client = SocketIOClientConnection(connection: connection, server: self)
-        clients.withLockedValue { $0[ObjectIdentifier(client)] = client }
+        let accepted = clients.withLockedValue { clients in
+            guard !clients.isShuttingDown else { return false }
+            clients.byID[ObjectIdentifier(client)] = client
+            return true
+        }
+        guard accepted else {
+            connection.close()
+            return
+        }
         connection.delegate = client
         client.start()
     }
 
     func remove(_ client: SocketIOClientConnection) {
-        clients.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(client)) }
+        clients.withLockedValue { _ = $0.byID.removeValue(forKey: ObjectIdentifier(client)) }
     }
 
     /// The number of Engine.IO connections the server currently serves.
-    public var connectionCount: Int { clients.withLockedValue { $0.count } }
+    public var connectionCount: Int { clients.withLockedValue { $0.byID.count } }
 
-    /// Disconnects every socket with "server shutting down" and closes every connection.
+    /// Disconnects every socket with "server shutting down", closes every connection, and closes
+    /// connections accepted afterwards at once.
     public func close() {
-        let all = clients.withLockedValue { Array($0.values) }
+        let all = clients.withLockedValue { clients in
+            clients.isShuttingDown = true
+            return Array(clients.byID.values)
+        }
         for client in all {
             let loop = client.connection.eventLoop
             if loop.inEventLoop {

@@ -10,9 +10,11 @@ import SwitchboardJSON
 /// order packets arrive. Its methods may be called from any thread; calls made off the loop hop to it,
 /// so operations from one caller keep their order.
 ///
-/// `@unchecked Sendable`: the mutable state in `LoopState` is only read and written on `eventLoop`
-/// (every access goes through `assertOnLoop` paths or `runOnLoop`); the state read from other threads
-/// (`shared`) sits in a lock.
+/// `@unchecked Sendable`: the mutable `loopState` is only read and written on `eventLoop`: public
+/// methods reach it through `runOnLoop`, and the internal `…OnLoop`, `open`, `close` and `handle`
+/// methods are only called on the loop (by the client's delegate callbacks, `runOnLoop` or the per-loop
+/// broadcast delivery), which they assert in debug builds. State read from other threads (`shared`)
+/// sits in a lock.
 public final class SocketIOSocket: @unchecked Sendable {
     /// Handles an event: the socket, the arguments after the event name, and the acknowledgement to send
     /// when the client asked for one.
@@ -33,7 +35,6 @@ public final class SocketIOSocket: @unchecked Sendable {
         var disconnectingHandlers: [DisconnectHandler] = []
         var disconnectHandlers: [DisconnectHandler] = []
         var pendingAcks: [Int: PendingAck] = [:]
-        var nextAckID = 0
     }
 
     struct PendingAck {
@@ -43,6 +44,8 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     struct SharedState {
         var isConnected = false
+        /// Set when the socket ends (or never connected); it may not join rooms any more.
+        var isClosed = false
         var data: JSONValue = .null
         var context: (any Sendable)?
     }
@@ -56,6 +59,10 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// Logger with `socket.id` and `socket.nsp` metadata.
     public let logger: Logger
 
+    /// The event loop the socket lives on (kept here: broadcasts read it for every recipient).
+    public let eventLoop: any EventLoop
+    /// The underlying Engine.IO connection.
+    public let engineConnection: any EngineConnection
     let client: SocketIOClientConnection
     private var loopState = LoopState()
     private let shared = NIOLockedValueBox(SharedState())
@@ -64,18 +71,14 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.id = id
         self.namespace = namespace
         self.client = client
+        self.eventLoop = client.connection.eventLoop
+        self.engineConnection = client.connection
         self.handshake = handshake
         var logger = logger
         logger[metadataKey: "socket.id"] = "\(id)"
         logger[metadataKey: "socket.nsp"] = "\(namespace.name)"
         self.logger = logger
     }
-
-    /// The event loop the socket lives on.
-    public var eventLoop: any EventLoop { client.connection.eventLoop }
-
-    /// The underlying Engine.IO connection.
-    public var engineConnection: any EngineConnection { client.connection }
 
     /// Whether the socket is connected to its namespace.
     public var isConnected: Bool { shared.withLockedValue { $0.isConnected } }
@@ -126,13 +129,14 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     // MARK: Rooms
 
-    /// Joins `room`.
+    /// Joins `room` (ignored once the socket has disconnected).
     public func join(_ room: String) {
-        namespace.adapter.addAll(id, rooms: [room])
+        join(CollectionOfOne(room))
     }
 
-    /// Joins every room in `rooms`.
+    /// Joins every room in `rooms` (ignored once the socket has disconnected).
     public func join(_ rooms: some Sequence<String>) {
+        guard !shared.withLockedValue({ $0.isClosed }) else { return }
         namespace.adapter.addAll(id, rooms: Set(rooms))
     }
 
@@ -196,6 +200,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Marks the socket connected, joins its own room, registers it and sends the `CONNECT` reply. On loop.
     func open() {
+        eventLoop.assertInEventLoop()
         loopState.phase = .connected
         shared.withLockedValue { $0.isConnected = true }
         namespace.adapter.addAll(id, rooms: [id])
@@ -205,6 +210,8 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Ends the socket. On loop.
     func close(reason: SocketIODisconnectReason) {
+        eventLoop.assertInEventLoop()
+        shared.withLockedValue { $0.isClosed = true }
         guard loopState.phase == .connected else {
             loopState.phase = .disconnected
             return
@@ -229,6 +236,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Handles a decoded packet addressed to this socket's namespace. On loop.
     func handle(_ packet: SocketIOPacket) {
+        eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
         switch packet.type {
         case .event, .binaryEvent:
@@ -248,14 +256,30 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
     }
 
-    /// Sends pre-encoded messages if the socket is still connected. On loop.
-    func deliverOnLoop(_ messages: [OutboundEngineMessage]) {
+    /// Sends pre-encoded messages if the socket is still connected, registering the broadcast's
+    /// acknowledgement first when there is one. On loop.
+    func deliverOnLoop(_ messages: [OutboundEngineMessage], ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)? = nil) {
+        eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
-        client.connection.send(messages)
+        if let ack {
+            let callback = ack.callback
+            loopState.pendingAcks[ack.id] = PendingAck(callback: { result in
+                // A socket that leaves without answering simply does not count (the broadcast times out).
+                if case .success(let arguments) = result { callback(arguments) }
+            }, timeout: nil)
+        }
+        engineConnection.send(messages)
+    }
+
+    /// Forgets the acknowledgement `id` (a broadcast gave up waiting). On loop.
+    func forgetAckOnLoop(id: Int) {
+        eventLoop.assertInEventLoop()
+        loopState.pendingAcks[id] = nil
     }
 
     /// Sends an event, registering `ack` first when given. On loop.
     func emitOnLoop(_ event: String, arguments: [JSONValue], timeout: TimeAmount?, ack: AckCallback?) {
+        eventLoop.assertInEventLoop()
         guard !SocketIOPacketDecoder.reservedEventNames.contains(event) else {
             // Clients refuse packets with these names and would drop the connection.
             logger.error("refusing to emit a reserved event name", metadata: ["socket.event": "\(event)"])
@@ -268,8 +292,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
         var ackID: Int?
         if let ack {
-            let id = loopState.nextAckID
-            loopState.nextAckID += 1
+            let id = namespace.directory.nextAckID()
             ackID = id
             var pending = PendingAck(callback: ack, timeout: nil)
             if let timeout {
@@ -285,6 +308,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Sends an acknowledgement. On loop.
     func sendAckOnLoop(id: Int, arguments: [JSONValue]) {
+        eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
         client.send(SocketIOPacket(type: .ack, namespace: namespace.name, ackID: id, data: .array(arguments)))
     }

@@ -1,0 +1,91 @@
+import Dispatch
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOEmbedded
+import SocketIO
+import SwitchboardJSON
+import Testing
+
+/// An event loop that counts `execute` calls and is "in the loop" only while running one of its tasks,
+/// so code running on the test thread counts as foreign. Tasks run when the test calls `run()`.
+final class CountingEventLoop: EventLoop, Sendable {
+    private let base = EmbeddedEventLoop()
+    private let state = NIOLockedValueBox((executes: 0, runningTask: false))
+
+    var executeCount: Int { state.withLockedValue { $0.executes } }
+
+    var inEventLoop: Bool { state.withLockedValue { $0.runningTask } }
+
+    func execute(_ task: @escaping @Sendable () -> Void) {
+        state.withLockedValue { $0.executes += 1 }
+        base.execute { [state] in
+            state.withLockedValue { $0.runningTask = true }
+            task()
+            state.withLockedValue { $0.runningTask = false }
+        }
+    }
+
+    func run() { base.run() }
+
+    func scheduleTask<T>(deadline: NIODeadline, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {
+        base.scheduleTask(deadline: deadline, task)
+    }
+
+    func scheduleTask<T>(in delay: TimeAmount, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {
+        base.scheduleTask(in: delay, task)
+    }
+
+    func shutdownGracefully(queue: DispatchQueue, _ callback: @escaping @Sendable ((any Error)?) -> Void) {
+        base.shutdownGracefully(queue: queue, callback)
+    }
+
+    func preconditionInEventLoop(file: StaticString, line: UInt) {
+        precondition(inEventLoop, file: file, line: line)
+    }
+
+    func preconditionNotInEventLoop(file: StaticString, line: UInt) {
+        precondition(!inEventLoop, file: file, line: line)
+    }
+}
+
+@Suite struct BroadcastHopTests {
+    @Test func broadcastHopsOncePerForeignLoopWhateverTheNumberOfRecipients() throws {
+        let server = SocketIOServer()
+        let loop = CountingEventLoop()
+        let connections = (0..<5).map { FakeEngineConnection(id: "c\($0)", eventLoop: loop) }
+        for connection in connections {
+            loop.execute {
+                server.engineServer(didAccept: connection)
+                connection.receive("0")
+            }
+        }
+        loop.run()
+        for connection in connections { _ = connection.takeSent() }
+        let before = loop.executeCount
+
+        server.emit("fanout", "x")
+        #expect(loop.executeCount == before + 1)
+        #expect(connections.allSatisfy { $0.rawSent.isEmpty })  // delivered on the loop, not here
+        loop.run()
+        for connection in connections { #expect(connection.takeSent() == [.text(#"2["fanout","x"]"#)]) }
+    }
+
+    @Test func broadcastFromTheRecipientsLoopDoesNotHop() throws {
+        let server = SocketIOServer()
+        let loop = CountingEventLoop()
+        let connections = (0..<3).map { FakeEngineConnection(id: "c\($0)", eventLoop: loop) }
+        for connection in connections {
+            loop.execute {
+                server.engineServer(didAccept: connection)
+                connection.receive("0")
+            }
+        }
+        loop.run()
+        for connection in connections { _ = connection.takeSent() }
+        let before = loop.executeCount
+        loop.execute { server.emit("same-loop") }  // one hop to get onto the loop, none for delivery
+        loop.run()
+        #expect(loop.executeCount == before + 1)
+        for connection in connections { #expect(connection.takeSent() == [.text(#"2["same-loop"]"#)]) }
+    }
+}
