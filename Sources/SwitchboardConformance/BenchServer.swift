@@ -44,16 +44,7 @@ public struct BenchServer: Service {
             socket.on("echo") { _, arguments, ack in
                 ack?(arguments.first ?? .null)
             }
-            socket.on("join") { socket, arguments, ack in
-                guard let room = arguments.first?.stringValue else { return }
-                socket.join(room)
-                ack?(.string(room))
-            }
-            socket.on("leave") { socket, arguments, ack in
-                guard let room = arguments.first?.stringValue else { return }
-                socket.leave(room)
-                ack?(.string(room))
-            }
+            RoomEvents.install(on: socket)
             socket.on("bcast") { socket, arguments, ack in
                 guard let room = arguments.first?.stringValue else { return }
                 let payload = arguments.count > 1 ? arguments[1] : .null

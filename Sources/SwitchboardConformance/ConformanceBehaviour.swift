@@ -21,16 +21,7 @@ public enum ConformanceBehaviour {
                 socket.emit("message-back", arguments: arguments)
             }
             installAckEcho(on: socket)
-            socket.on("join") { socket, arguments, ack in
-                guard let room = arguments.first?.stringValue else { return }
-                socket.join(room)
-                ack?(.string(room))
-            }
-            socket.on("leave") { socket, arguments, ack in
-                guard let room = arguments.first?.stringValue else { return }
-                socket.leave(room)
-                ack?(.string(room))
-            }
+            RoomEvents.install(on: socket)
             socket.on("broadcast-to-room") { socket, arguments, ack in
                 guard let room = arguments.first?.stringValue else { return }
                 let payload = arguments.count > 1 ? arguments[1] : .null

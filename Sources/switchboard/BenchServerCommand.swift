@@ -10,16 +10,11 @@ struct BenchServerCommand: AsyncParsableCommand {
         abstract: "Serve the benchmark event contract; prints 'LISTENING <port> <pid>' when ready."
     )
 
-    @Option(name: .long, help: "Address to listen on (loopback by default).")
-    var host: String = "127.0.0.1"
-
-    @Option(name: .long, help: "TCP port to listen on (0 picks a free port).")
-    var port: Int = 3000
-
+    @OptionGroup var listen: ListenOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "switchboard.bench-server")
-        try await ServiceGroup.runUntilSignal(BenchServer(host: host, port: port, logger: logger), logger: logger)
+        try await ServiceGroup.runUntilSignal(BenchServer(host: listen.host, port: listen.port, logger: logger), logger: logger)
     }
 }
