@@ -216,6 +216,11 @@ struct TestServer {
     static let conformance = EngineConfiguration(
         pingInterval: 300, pingTimeout: 200, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
 
+    /// Pings every 300 ms but allows 5 s for the pong, for tests where pongs must keep the session
+    /// alive: a test client descheduled on a loaded machine must not turn them into timeout tests.
+    static let heartbeat = EngineConfiguration(
+        pingInterval: 300, pingTimeout: 5_000, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
+
     /// Like ``conformance`` but with a 10 s heartbeat, so that no ping interleaves on a busy machine.
     static let quiet = EngineConfiguration(
         pingInterval: 10_000, pingTimeout: 10_000, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
