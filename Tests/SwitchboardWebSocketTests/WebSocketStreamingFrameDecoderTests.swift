@@ -157,14 +157,6 @@ func clientFrameBytes(
         return channel
     }
 
-    func outboundBytes(_ channel: EmbeddedChannel) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
-            bytes += buffer.readableBytesView
-        }
-        return bytes
-    }
-
     @Test func replacesNIOsFrameDecoder() throws {
         let channel = try makeChannel()
         #expect(throws: (any Error).self) {
