@@ -165,6 +165,14 @@ func clientFrameBytes(
         _ = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<WebSocketStreamingFrameDecoder>.self)
     }
 
+    @Test func leavesAPipelineWithoutNIOsDecoderAlone() throws {
+        let channel = EmbeddedChannel()
+        try channel.useStreamingWebSocketFrameDecoder().wait()
+        #expect(throws: (any Error).self) {
+            try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<WebSocketStreamingFrameDecoder>.self)
+        }
+    }
+
     @Test func echoesAMessageThatArrivesInChops() throws {
         let channel = try makeChannel()
         let bytes = clientFrameBytes(0x81, Array("Hello, κόσμε".utf8))
