@@ -1,58 +1,29 @@
 /// The permessage-deflate WebSocket extension (RFC 7692): negotiation of its parameters.
 ///
-/// Call ``negotiate(offers:options:)`` with the client's `Sec-WebSocket-Extensions` header during the
+/// Call ``negotiate(offers:preferred:)`` with the client's `Sec-WebSocket-Extensions` header during the
 /// upgrade; send back the returned header value and pass the configuration to
 /// ``WebSocketConfiguration/deflate``.
 public enum PerMessageDeflate {
     /// The extension token.
     public static let extensionName = "permessage-deflate"
 
-    /// The server's policy: what it asks for beyond what the client's offer requires.
-    public struct Options: Sendable, Hashable {
-        /// Reset the server's compression context after every message, even if the client did not
-        /// ask (`server_no_context_takeover`). Saves memory per connection; compresses worse.
-        public var serverNoContextTakeover: Bool
-        /// Ask the client to reset its compression context after every message
-        /// (`client_no_context_takeover`). The server also includes it when the client's offer does.
-        public var clientNoContextTakeover: Bool
-        /// The largest LZ77 window the server compresses with, as a base-2 logarithm, 8...15.
-        public var serverMaxWindowBits: Int
-        /// The largest LZ77 window the server asks the client to compress with, 8...15. Only sent
-        /// when the client's offer has `client_max_window_bits`; 15 asks for nothing.
-        public var clientMaxWindowBits: Int
-        /// zlib compression level for outgoing messages, 0 (store) ... 9 (smallest), -1 for zlib's default (6).
-        public var compressionLevel: Int
-        /// zlib memory level for the compressor, 1...9 (zlib's default is 8).
-        public var memoryLevel: Int
-
-        /// Creates options; the defaults ask for nothing beyond the client's offer.
-        public init(
-            serverNoContextTakeover: Bool = false,
-            clientNoContextTakeover: Bool = false,
-            serverMaxWindowBits: Int = 15,
-            clientMaxWindowBits: Int = 15,
-            compressionLevel: Int = -1,
-            memoryLevel: Int = 8
-        ) {
-            self.serverNoContextTakeover = serverNoContextTakeover
-            self.clientNoContextTakeover = clientNoContextTakeover
-            self.serverMaxWindowBits = min(max(serverMaxWindowBits, 8), 15)
-            self.clientMaxWindowBits = min(max(clientMaxWindowBits, 8), 15)
-            self.compressionLevel = min(max(compressionLevel, -1), 9)
-            self.memoryLevel = min(max(memoryLevel, 1), 9)
-        }
-    }
-
-    /// The parameters agreed for one connection.
+    /// The parameters of permessage-deflate on one connection.
+    ///
+    /// ``negotiate(offers:preferred:)`` takes the server's preferred configuration (what it would
+    /// choose if the client left it free) and returns the one agreed with the client: the preferred
+    /// one, tightened where the client's offer asks for more.
     public struct Configuration: Sendable, Hashable {
-        /// The server resets its compression context after every message.
+        /// The server resets its compression context after every message (`server_no_context_takeover`).
+        /// Preferred: reset even if the client did not ask; saves memory per connection, compresses worse.
         public var serverNoContextTakeover: Bool
-        /// The client resets its compression context after every message, so the server resets its
-        /// decompression context too.
+        /// The client resets its compression context after every message (`client_no_context_takeover`),
+        /// so the server resets its decompression context too. Preferred: ask the client for it.
         public var clientNoContextTakeover: Bool
-        /// The server's LZ77 window, base-2 logarithm, 8...15, as agreed on the wire.
+        /// The server's LZ77 window, base-2 logarithm, 8...15. Preferred: the largest the server
+        /// will compress with.
         public var serverMaxWindowBits: Int
-        /// The client's LZ77 window, base-2 logarithm, 8...15, as agreed on the wire.
+        /// The client's LZ77 window, base-2 logarithm, 8...15. Preferred: the largest the server asks
+        /// the client to use, only sent when the client's offer has `client_max_window_bits`.
         public var clientMaxWindowBits: Int
         /// zlib compression level for outgoing messages (-1...9).
         public var compressionLevel: Int
@@ -86,18 +57,18 @@ public enum PerMessageDeflate {
     ///
     /// - Parameters:
     ///   - offers: the header value; join several header lines with ", ".
-    ///   - options: the server's policy.
+    ///   - preferred: the configuration the server would choose if the client left it free.
     /// - Returns: the value for the response's `Sec-WebSocket-Extensions` header and the agreed
     ///   parameters, or `nil` if no offer is acceptable (or the header is malformed): then the
     ///   connection goes on without compression.
     public static func negotiate(
         offers: String,
-        options: Options = Options()
+        preferred: Configuration = Configuration()
     ) -> (responseHeader: String, configuration: Configuration)? {
         guard let parsed = ExtensionHeaderParser.parse(offers) else { return nil }
         for offer in parsed where offer.name.lowercased() == extensionName {
             if let requested = self.validate(offer) {
-                let configuration = self.accept(requested, options: options)
+                let configuration = self.accept(requested, preferred: preferred)
                 let header = self.responseHeader(
                     for: configuration,
                     statingServerWindow: requested.serverMaxWindowBits != nil
@@ -163,20 +134,20 @@ public enum PerMessageDeflate {
         }
     }
 
-    /// The configuration for a valid offer under the server's `options`.
-    static func accept(_ requested: OfferParameters, options: Options) -> Configuration {
-        let serverBits = min(requested.serverMaxWindowBits ?? 15, options.serverMaxWindowBits)
+    /// The configuration for a valid offer, starting from the server's `preferred` one.
+    static func accept(_ requested: OfferParameters, preferred: Configuration) -> Configuration {
+        let serverBits = min(requested.serverMaxWindowBits ?? 15, preferred.serverMaxWindowBits)
         var clientBits = 15
         if case .some(let offered) = requested.clientMaxWindowBits {
-            clientBits = min(offered ?? 15, options.clientMaxWindowBits)
+            clientBits = min(offered ?? 15, preferred.clientMaxWindowBits)
         }
         return Configuration(
-            serverNoContextTakeover: requested.serverNoContextTakeover || options.serverNoContextTakeover,
-            clientNoContextTakeover: requested.clientNoContextTakeover || options.clientNoContextTakeover,
+            serverNoContextTakeover: requested.serverNoContextTakeover || preferred.serverNoContextTakeover,
+            clientNoContextTakeover: requested.clientNoContextTakeover || preferred.clientNoContextTakeover,
             serverMaxWindowBits: serverBits,
             clientMaxWindowBits: clientBits,
-            compressionLevel: options.compressionLevel,
-            memoryLevel: options.memoryLevel
+            compressionLevel: preferred.compressionLevel,
+            memoryLevel: preferred.memoryLevel
         )
     }
 

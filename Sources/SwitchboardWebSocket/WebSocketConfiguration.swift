@@ -6,7 +6,7 @@ public struct WebSocketConfiguration: Sendable {
     /// message fails the connection with close code 1009. Default 16 MiB. The frame decoder's
     /// `maxFrameSize` should not be larger.
     public var maxMessageSize: Int
-    /// The agreed permessage-deflate parameters (from ``PerMessageDeflate/negotiate(offers:options:)``),
+    /// The agreed permessage-deflate parameters (from ``PerMessageDeflate/negotiate(offers:preferred:)``),
     /// or `nil` when the extension is not in use. Default `nil`.
     public var deflate: PerMessageDeflate.Configuration?
     /// With permessage-deflate, outgoing messages shorter than this many bytes are sent

@@ -101,7 +101,7 @@ package struct WebSocketMessageAssembler {
         return wasOpen
     }
 
-    /// Feeds one frame; its payload must be unmasked.
+    /// Feeds one frame (masked frames are unmasked here).
     package mutating func receive(_ frame: WebSocketFrame) -> Action {
         switch self.state {
         case .closed:
@@ -113,9 +113,12 @@ package struct WebSocketMessageAssembler {
             return .closeConnection
         case .open:
             let action = self.receiveWhileOpen(frame)
-            if case .fail = action {
+            switch action {
+            case .fail, .replyToCloseAndClose:
                 self.state = .closed
-                self.partial = nil
+                self.partial = nil  // an unfinished message is dropped
+            case .none, .deliver, .sendPong, .closeConnection:
+                break
             }
             return action
         }
@@ -158,7 +161,7 @@ package struct WebSocketMessageAssembler {
         }
     }
 
-    private mutating func receiveControl(_ frame: WebSocketFrame) -> Action {
+    private func receiveControl(_ frame: WebSocketFrame) -> Action {
         let payload = frame.unmaskedData
         switch frame.opcode {
         case .ping:
@@ -170,10 +173,10 @@ package struct WebSocketMessageAssembler {
         }
     }
 
-    private mutating func receiveClose(_ payload: ByteBuffer) -> Action {
+    /// Checks a close frame's payload; `receive` moves to `.closed` on the resulting action.
+    private func receiveClose(_ payload: ByteBuffer) -> Action {
         var payload = payload
         if payload.readableBytes == 0 {
-            self.state = .closed
             return .replyToCloseAndClose(payload)
         }
         guard let code = payload.readInteger(as: UInt16.self) else {
@@ -186,7 +189,6 @@ package struct WebSocketMessageAssembler {
         guard validator.validate(payload), validator.isAtCodePointBoundary else {
             return .fail(WebSocketError(code: .invalidUTF8, reason: "close reason is not valid UTF-8"))
         }
-        self.state = .closed
         var reply = self.allocator.buffer(capacity: 2)
         reply.writeInteger(code)
         return .replyToCloseAndClose(reply)

@@ -110,7 +110,8 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
         context.fireChannelReadComplete()
     }
 
-    /// Answers frame decoder errors with a close frame; forwards every error.
+    /// Answers frame decoder errors (`NIOWebSocketError`, or ``WebSocketError`` from
+    /// ``WebSocketStreamingFrameDecoder``) with a close frame; forwards every error.
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let error = error as? NIOWebSocketError {
             let code: UInt16
@@ -120,6 +121,11 @@ public final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChann
             }
             if self.assembler?.connectionFailed() ?? false {
                 self.fail(context: context, closeCode: code)
+            }
+        } else if let error = error as? WebSocketError {
+            // From WebSocketStreamingFrameDecoder.
+            if self.assembler?.connectionFailed() ?? false {
+                self.fail(context: context, closeCode: error.closeCode)
             }
         }
         context.fireErrorCaught(error)
@@ -275,5 +281,37 @@ extension ChannelPipeline.SynchronousOperations {
     public func addWebSocketEchoHandlers(configuration: WebSocketConfiguration) throws {
         try self.addHandler(WebSocketMessageHandler(configuration: configuration))
         try self.addHandler(WebSocketEchoHandler())
+    }
+}
+
+extension Channel {
+    /// Replaces NIO's `WebSocketFrameDecoder` (installed by `NIOWebSocketServerUpgrader`) with a
+    /// ``WebSocketStreamingFrameDecoder``, so that messages are checked as their bytes arrive and
+    /// no frame is buffered whole. Call it from the upgrader's `upgradePipelineHandler`, before
+    /// adding the message handler, and complete the upgrade when the returned future does. Does
+    /// nothing if the pipeline has no NIO frame decoder.
+    ///
+    /// Must be called on the channel's event loop.
+    public func useStreamingWebSocketFrameDecoder() -> EventLoopFuture<Void> {
+        self.eventLoop.preconditionInEventLoop()
+        let pipeline = self.pipeline.syncOperations
+        guard let nioDecoder = try? pipeline.context(handlerType: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+        else { return self.eventLoop.makeSucceededVoidFuture() }
+        let channel = self
+        return pipeline.removeHandler(context: nioDecoder).assumeIsolated().flatMapThrowing {
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WebSocketStreamingFrameDecoder()))
+        }.nonisolated()
+    }
+
+    /// Sets up a WebSocket echo endpoint after the upgrade: the streaming frame decoder in place
+    /// of NIO's, a ``WebSocketMessageHandler`` and a ``WebSocketEchoHandler``. Return the future
+    /// from the upgrader's `upgradePipelineHandler`.
+    ///
+    /// Must be called on the channel's event loop.
+    public func addWebSocketEchoHandlers(configuration: WebSocketConfiguration) -> EventLoopFuture<Void> {
+        let channel = self
+        return self.useStreamingWebSocketFrameDecoder().assumeIsolated().flatMapThrowing {
+            try channel.pipeline.syncOperations.addWebSocketEchoHandlers(configuration: configuration)
+        }.nonisolated()
     }
 }

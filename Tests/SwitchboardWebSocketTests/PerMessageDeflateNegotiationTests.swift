@@ -3,8 +3,8 @@ import Testing
 @testable import SwitchboardWebSocket
 
 @Suite struct PerMessageDeflateNegotiationTests {
-    func header(_ offers: String, options: PerMessageDeflate.Options = .init()) -> String? {
-        PerMessageDeflate.negotiate(offers: offers, options: options)?.responseHeader
+    func header(_ offers: String, preferred: PerMessageDeflate.Configuration = .init()) -> String? {
+        PerMessageDeflate.negotiate(offers: offers, preferred: preferred)?.responseHeader
     }
 
     @Test func acceptsAnOfferWithoutParameters() throws {
@@ -100,19 +100,19 @@ import Testing
     }
 
     @Test func asksTheClientForASmallerWindowOnlyWhenItsOfferAllowsIt() {
-        let options = PerMessageDeflate.Options(clientMaxWindowBits: 10)
-        #expect(header("permessage-deflate; client_max_window_bits", options: options) == "permessage-deflate; client_max_window_bits=10")
-        #expect(header("permessage-deflate; client_max_window_bits=9", options: options) == "permessage-deflate; client_max_window_bits=9")
-        #expect(header("permessage-deflate", options: options) == "permessage-deflate")
+        let preferred = PerMessageDeflate.Configuration(clientMaxWindowBits: 10)
+        #expect(header("permessage-deflate; client_max_window_bits", preferred: preferred) == "permessage-deflate; client_max_window_bits=10")
+        #expect(header("permessage-deflate; client_max_window_bits=9", preferred: preferred) == "permessage-deflate; client_max_window_bits=9")
+        #expect(header("permessage-deflate", preferred: preferred) == "permessage-deflate")
     }
 
     @Test func appliesTheServersOwnPolicy() throws {
-        let options = PerMessageDeflate.Options(
+        let preferred = PerMessageDeflate.Configuration(
             serverNoContextTakeover: true,
             clientNoContextTakeover: true,
             serverMaxWindowBits: 11
         )
-        let result = try #require(PerMessageDeflate.negotiate(offers: "permessage-deflate; server_max_window_bits=13", options: options))
+        let result = try #require(PerMessageDeflate.negotiate(offers: "permessage-deflate; server_max_window_bits=13", preferred: preferred))
         #expect(
             result.responseHeader
                 == "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=11"

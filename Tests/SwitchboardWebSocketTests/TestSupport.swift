@@ -1,4 +1,5 @@
 import NIOCore
+import NIOEmbedded
 import NIOWebSocket
 
 @testable import SwitchboardWebSocket
@@ -54,4 +55,13 @@ extension Array where Element == UInt8 {
     init(hex: String) {
         self = hex.split(separator: " ").map { UInt8($0, radix: 16)! }
     }
+}
+
+/// Every byte the channel wrote, in order.
+func outboundBytes(_ channel: EmbeddedChannel) throws -> [UInt8] {
+    var bytes: [UInt8] = []
+    while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+        bytes += buffer.readableBytesView
+    }
+    return bytes
 }

@@ -162,24 +162,8 @@ final class FlushCounter: ChannelOutboundHandler {
     }
 
     /// A masked client frame.
-    func clientFrame(_ firstByte: UInt8, _ payload: [UInt8], key: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]) -> ByteBuffer {
-        var bytes: [UInt8] = [firstByte]
-        if payload.count < 126 {
-            bytes.append(0x80 | UInt8(payload.count))
-        } else {
-            bytes += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
-        }
-        bytes += key
-        bytes += payload.enumerated().map { $0.element ^ key[$0.offset % 4] }
-        return ByteBuffer(bytes: bytes)
-    }
-
-    func outboundBytes(_ channel: EmbeddedChannel) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
-            bytes += buffer.readableBytesView
-        }
-        return bytes
+    func clientFrame(_ firstByte: UInt8, _ payload: [UInt8]) -> ByteBuffer {
+        ByteBuffer(bytes: clientFrameBytes(firstByte, payload))
     }
 
     @Test func echoesTheRFC6455MaskedHelloExactly() throws {
