@@ -16,7 +16,7 @@ import zlib
 import pytest
 
 from websocket_client import (BINARY, CLOSE, CONTINUATION, PING, PONG, RSV1, RSV2, RSV3, TEXT,
-                              RawWebSocket, encode_frame, parse_extensions)
+                              ConnectionClosed, RawWebSocket, encode_frame, parse_extensions)
 
 MAX_MESSAGE = 16 * 1024 * 1024
 PROTOCOL_ERROR, INVALID_DATA, TOO_BIG = 1002, 1007, 1009
@@ -117,10 +117,16 @@ def test_1_x_several_messages_on_one_connection_are_echoed_in_order(connect):
         ws.expect_echo(opcode, payload)
 
 
-def test_unmasked_client_frame_is_a_protocol_error(connect):
+def test_unmasked_client_frame_closes_the_connection(connect):
+    # RFC 6455 §5.1: the server MUST close the connection; it MAY send a close frame with 1002 first.
     ws = connect()
     ws.send_frame(TEXT, b"not masked", mask=False)
-    ws.expect_closed_by_server({PROTOCOL_ERROR})
+    try:
+        frame = ws.recv_frame()
+    except ConnectionClosed:
+        return
+    assert (frame.opcode, frame.close_code) == (CLOSE, PROTOCOL_ERROR), f"unmasked frame answered with {frame!r}"
+    ws.expect_eof()
 
 
 def test_message_above_16_MiB_is_closed_with_1009(connect):
