@@ -9,6 +9,7 @@ the TCP connection. Case numbers in the test names refer to the Autobahn case th
 
 import os
 import random
+import socket
 import struct
 import time
 import zlib
@@ -61,13 +62,45 @@ def test_handshake_answers_101_with_the_accept_key_and_no_extension_or_protocol(
     assert "upgrade" in ws.header("connection").lower()
 
 
+def raw_http(server, request):
+    """Sends `request` and returns (status, {lower-case header: value}) of the answer."""
+    with socket.create_connection((server.host, server.port), timeout=5) as raw:
+        raw.sendall(request.encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = raw.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    status_line, *lines = answer.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split(" ")[1]), headers
+
+
+UPGRADE_HEADERS = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+
+
 def test_handshake_without_key_is_refused(server):
-    import socket as sockets
-    with sockets.create_connection((server.host, server.port), timeout=5) as raw:
-        raw.sendall(f"GET /echo HTTP/1.1\r\nHost: {server.host}\r\nUpgrade: websocket\r\n"
-                    "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
-        status_line = raw.recv(4096).split(b"\r\n")[0]
-    assert status_line.split(b" ")[1].startswith(b"4"), status_line
+    status, _ = raw_http(server, f"GET /echo HTTP/1.1\r\nHost: {server.host}\r\nUpgrade: websocket\r\n"
+                                 "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    assert 400 <= status < 500, status
+
+
+def test_handshake_with_post_is_refused(server):
+    status, _ = raw_http(server, f"POST /echo HTTP/1.1\r\nHost: {server.host}\r\n{UPGRADE_HEADERS}"
+                                 "Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n")
+    assert 400 <= status < 500, status
+
+
+def test_handshake_with_an_unsupported_version_names_version_13(server):
+    # RFC 6455 §4.2.2 / §4.4: refuse (e.g. 426) and MUST name the supported versions in Sec-WebSocket-Version.
+    status, headers = raw_http(server, f"GET /echo HTTP/1.1\r\nHost: {server.host}\r\n{UPGRADE_HEADERS}"
+                                        "Sec-WebSocket-Version: 8\r\n\r\n")
+    assert 400 <= status < 500, status
+    assert "13" in [v.strip() for v in headers.get("sec-websocket-version", "").split(",")], headers
 
 
 # ============================================================================ 1.x framing, payload sizes
