@@ -34,6 +34,18 @@ class RecordingClient:
     def _record_error(self, namespace, data=None):
         self.connect_errors.put((namespace, data))
 
+    def answer(self, name, handler, namespace="/"):
+        """Makes `handler(*args)` answer event `name` (its return value is the ack). Registered under
+        namespace "*": a handler registered for "/" itself would hide the recording catch-all for "/"."""
+
+        def dispatch(got_namespace, *args):
+            if got_namespace == namespace:
+                return handler(*args)
+            self._record(name, got_namespace, *args)
+            return None
+
+        self.client.on(name, dispatch, namespace="*")
+
     def connect(self, url, **options):
         options.setdefault("wait_timeout", 5)
         self.client.connect(url, **options)

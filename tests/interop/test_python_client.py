@@ -1,5 +1,6 @@
 """The official python-socketio client against the server under test."""
 
+import threading
 import time
 
 import pytest
@@ -162,3 +163,48 @@ def test_connection_survives_several_heartbeats(server, make_client):
     assert client.client.connected
     client.client.emit("message", "still here")
     assert client.next_event("message-back") == ("still here",)
+
+
+# ----------------------------------------------------------------------------- server → client acks
+
+@pytest.mark.parametrize("transports", [["websocket"], ["polling"]], ids=["websocket", "polling"])
+def test_server_ack_relays_the_clients_answer_to_a_server_emitted_event(server, make_client, transports):
+    client = make_client().connect(server.http, transports=transports)
+    client.next_event("auth")
+    asked = []
+
+    def answer(*args):
+        asked.append(args)
+        return ("pong", {"seen": list(args)}, b"\x00\x01")
+
+    client.answer("ping-client", answer)
+
+    reply = client.client.call("server-ack", {"n": 1}, timeout=5)
+
+    assert asked == [({"n": 1},)], "ping-client must carry the server-ack payload"
+    assert list(reply) == ["pong", {"seen": [{"n": 1}]}, b"\x00\x01"]
+
+
+@pytest.mark.parametrize("transports", [["websocket"], ["polling"]], ids=["websocket", "polling"])
+def test_server_ack_answers_with_an_error_when_the_client_does_not_ack_within_5_seconds(
+        server, make_client, transports):
+    client = make_client().connect(server.http, transports=transports)
+    client.next_event("auth")
+    release = threading.Event()
+
+    def slow_answer(*args):
+        release.wait(8)  # python-socketio runs handlers on their own thread; this holds back the ack
+        return "too late"
+
+    client.answer("ping-client", slow_answer)
+    started = time.monotonic()
+    try:
+        reply = client.client.call("server-ack", "anyone?", timeout=10)
+    finally:
+        release.set()
+    elapsed = time.monotonic() - started
+
+    assert isinstance(reply, dict) and set(reply) == {"error"} and isinstance(reply["error"], str), reply
+    assert 4.5 <= elapsed < 8, f"the server answered after {elapsed:.1f}s instead of its 5 s ack timeout"
+    client.client.emit("message", "still connected")
+    assert client.next_event("message-back") == ("still connected",)

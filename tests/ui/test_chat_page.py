@@ -1,11 +1,13 @@
 """The chat page end to end: two (or three) Chromium users on one chat server."""
 
+import pathlib
 import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "artifacts"
 XSS = '<img src=x onerror="window.__xss = 1"><script>window.__xss = 2</script>'
 
 
@@ -52,6 +54,19 @@ def test_two_users_see_each_others_messages(chat_url, browser_factory):
 
     send(bob, "hi alice")
     wait_for_message(alice, "bob", "hi alice")
+
+    send(alice, "Switchboard speaks Socket.IO v5 over WebSocket and long-polling")
+    send(bob, "and the history survives a reload")
+    wait_for_message(alice, "bob", "and the history survives a reload")
+    save_screenshot(alice, "chat.png")
+
+
+def save_screenshot(driver, name):
+    """Saves what `driver` shows to artifacts/`name` (artifacts/ is git-ignored) and checks it is a PNG."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    assert driver.save_screenshot(str(path)), f"could not save {path}"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_typing_indicator_reaches_the_other_user_and_clears(chat_url, browser_factory):
