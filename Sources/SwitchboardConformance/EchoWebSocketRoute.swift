@@ -23,9 +23,7 @@ enum EchoWebSocketRoute {
                     maxMessageSize: maxMessageSize,
                     deflate: negotiateDeflate(head)?.configuration
                 )
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addWebSocketEchoHandlers(configuration: configuration)
-                }
+                return channel.addWebSocketEchoHandlers(configuration: configuration)
             }
         )
     }

@@ -80,6 +80,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     private func requestHeadReceived(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = EngineRequestValidation.parseQuery(ofTarget: head.uri).path
+        if Self.asksForUnsupportedWebSocketVersion(head) {
+            // RFC 6455 §4.4: refuse, naming the version we speak.
+            state = .discardingBody
+            respondDirectly(
+                status: .upgradeRequired, head: head, keepAlive: head.isKeepAlive,
+                extraHeaders: [(name: "Sec-WebSocket-Version", value: "13")])
+            return
+        }
         let destination: Destination
         let limit: Int
         if let server = router.engineServer(forPath: path) {
@@ -143,6 +151,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .status(let status):
             respondDirectly(status: status, head: head, keepAlive: head.isKeepAlive)
         }
+    }
+
+    /// A WebSocket upgrade request whose `Sec-WebSocket-Version` is not 13.
+    static func asksForUnsupportedWebSocketVersion(_ head: HTTPRequestHead) -> Bool {
+        guard head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" }) else {
+            return false
+        }
+        return head.headers[canonicalForm: "sec-websocket-version"] != ["13"]
     }
 
     private func respondDirectly(

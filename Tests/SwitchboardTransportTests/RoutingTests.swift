@@ -1,3 +1,4 @@
+import Foundation
 import EngineIO
 import Logging
 import NIOConcurrencyHelpers
@@ -98,6 +99,16 @@ struct RoutingTests {
         #expect(echo.opcode == 1)
         #expect(echo.payload == Array("hello".utf8))
         await client.close()
+    }
+
+    @Test func webSocketUpgradeWithAnUnsupportedVersionGets426NamingVersion13() async throws {
+        let server = try await TestServer.start(configure: Self.configure)
+        defer { Task { await server.stop() } }
+        let request = Request.webSocket("/echo").replacingOccurrences(
+            of: "Sec-WebSocket-Version: 13", with: "Sec-WebSocket-Version: 8")
+        let response = try await server.request(Array(request.utf8))
+        #expect(response.status == 426)
+        #expect(response.header("Sec-WebSocket-Version") == "13")
     }
 
     @Test func webSocketRouteFrameLimitIsEnforced() async throws {
