@@ -99,6 +99,7 @@ let package = Package(
             dependencies: [
                 "ChatStore", "SwitchboardRedis", "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         /// The chat archive in a SQLite file (optional).
@@ -241,20 +242,29 @@ let package = Package(
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["SwitchboardBench"]),
         .testTarget(
             name: "ChatStoreTests",
-            dependencies: ["ChatStore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "ChatStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         /// SQLite archive on a temporary file (no network).
         .testTarget(
             name: "ChatStoreSQLiteTests",
-            dependencies: ["ChatStore", "ChatStoreSQLite", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "ChatStore", "ChatStoreSQLite",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         /// Redis hot store and PostgreSQL archive against real servers the tests start themselves.
         .testTarget(
             name: "ChatStoreIntegrationTests",
             dependencies: [
-                "ChatStore", "ChatStoreRedis", "ChatStorePostgres", "ChatStoreSQLite", "SwitchboardRedis",
+                "ChatStore", "ChatStoreRedis", "ChatStorePostgres", "SwitchboardRedis", "RESP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

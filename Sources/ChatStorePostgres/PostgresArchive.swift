@@ -206,7 +206,7 @@ public final class PostgresArchive: MessageArchive {
     }
 
     /// Runs `body`, turning driver errors into ``ChatStoreError/Code/unavailable`` (ours pass through).
-    private func wrap<T>(_ operation: String, _ body: () async throws -> sending T) async throws -> sending T {
+    private func wrap<T: Sendable>(_ operation: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as ChatStoreError {

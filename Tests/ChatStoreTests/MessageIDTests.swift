@@ -44,7 +44,8 @@ import Testing
     }
 
     @Test func generatorBorrowsTheNextMillisecondWhenTheSequenceIsExhausted() throws {
-        var generator = MessageIDGenerator(after: try #require(MessageID(milliseconds: 5, sequence: MessageID.maxSequence)))
+        let start: MessageID = try #require(MessageID(milliseconds: 5, sequence: MessageID.maxSequence))
+        var generator = MessageIDGenerator(after: start)
         #expect(generator.next(nowMilliseconds: 5).description == "6-0")
     }
 }

@@ -1,3 +1,4 @@
+import ChatStore
 import NIOConcurrencyHelpers
 
 /// A settable wall clock for tests, in milliseconds since the epoch.

@@ -50,7 +50,7 @@ enum CronField {
         guard parts.count <= 2 else { throw error("\"\(item)\" has more than one '/'", expression) }
         var step = 1
         if parts.count == 2 {
-            guard let value = Int(parts[1]), value >= 1, value <= bounds.upperBound + 1, parts[1].allSatisfy(\.isASCII) else {
+            guard let value = Self.number(parts[1]), value >= 1, value <= bounds.upperBound + 1 else {
                 throw error("step \"\(parts[1])\" is not a number in 1…\(bounds.upperBound + 1)", expression)
             }
             step = value
@@ -78,15 +78,21 @@ enum CronField {
 
     private func value(_ text: Substring, in expression: String) throws(ChatStoreError) -> Int {
         if let named = names[text.lowercased()] { return named }
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            text.utf8.count <= 3, let number = Int(text)
-        else {
+        guard let number = Self.number(text) else {
             throw error("\"\(text)\" is not a \(name) value", expression)
         }
         guard bounds.contains(number) else {
             throw error("\(number) is outside \(bounds.lowerBound)…\(bounds.upperBound)", expression)
         }
         return number
+    }
+
+    /// One to three ASCII digits, nothing else.
+    private static func number(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.utf8.count <= 3,
+            text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
+        return Int(text)
     }
 
     private func error(_ detail: String, _ expression: String) -> ChatStoreError {

@@ -75,13 +75,17 @@ public final class InMemoryHotStore: HotStore {
         state.withLockedValue { state in
             let end = state.all[state.start...].partitionPoint { $0.id > id }
             guard end > state.start else { return }
+            // Trimmed messages are the oldest of every room they belong to: drop a prefix per room.
+            var removedPerRoom: [String: Int] = [:]
             for message in state.all[state.start..<end] {
                 state.byID[message.id] = nil
                 state.idempotency[IdempotencyKey(room: message.room, clientMessageID: message.clientMessageID)] = nil
-                if var ids = state.rooms[message.room] {
-                    if ids.first == message.id { ids.removeFirst() } else { ids.removeAll { $0 == message.id } }
-                    state.rooms[message.room] = ids.isEmpty ? nil : ids
-                }
+                removedPerRoom[message.room, default: 0] += 1
+            }
+            for (room, removed) in removedPerRoom {
+                guard var ids = state.rooms.removeValue(forKey: room) else { continue }
+                ids.removeFirst(min(removed, ids.count))
+                if !ids.isEmpty { state.rooms[room] = ids }
             }
             state.start = end
             // Compact once the dead prefix dominates, re-indexing the survivors.
