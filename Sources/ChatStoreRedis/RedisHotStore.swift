@@ -144,11 +144,20 @@ public final class RedisHotStore: HotStore {
             scriptSHA.withLockedValue { $0 = text }
             sha = text
         }
+        let result: Result<RESPValue, RedisError>
         do {
-            return try await client.send(RESPCommand("EVALSHA", arguments: [sha] + arguments))
-        } catch let error as RedisError where error.serverErrorCode == "NOSCRIPT" {
+            result = .success(try await client.send(RESPCommand("EVALSHA", arguments: [sha] + arguments)))
+        } catch {
+            result = .failure(error)
+        }
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error) where error.serverErrorCode == "NOSCRIPT":
             // Redis restarted and lost its script cache: send the script itself (which caches it again).
             return try await client.send(RESPCommand("EVAL", arguments: [Self.appendScript] + arguments))
+        case .failure(let error):
+            throw error
         }
     }
 
