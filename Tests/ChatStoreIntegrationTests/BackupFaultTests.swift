@@ -25,8 +25,8 @@ func expectArchiveHolds(_ archive: PostgresArchive, exactly expected: [StoredMes
 
     @Test(.timeLimit(.minutes(2)))
     func backupMovesRedisIntoPostgresAndHistoryIsSeamlessThroughout() async throws {
-        try await withPostgresArchive { archive, _ in
-            try await withRedisHotStore { hot, _ in
+        try await withPostgresArchive { (archive, _) async throws in
+            try await withRedisHotStore { (hot, _) async throws in
                 let all = try await fill(hot, count: 1_000)
                 let reader = HistoryReader(hotStore: hot, archive: archive)
                 let expected = Array(all.filter { $0.room == "room2" }.reversed())
@@ -53,8 +53,8 @@ func expectArchiveHolds(_ archive: PostgresArchive, exactly expected: [StoredMes
 
     @Test(.timeLimit(.minutes(2)))
     func postgresDownDuringBackupRetriesWithBackoffWithoutLossDuplicatesOrEarlyTrim() async throws {
-        try await withPostgresArchive { archive, postgres in
-            try await withRedisHotStore { hot, _ in
+        try await withPostgresArchive { (archive, postgres) async throws in
+            try await withRedisHotStore { (hot, _) async throws in
                 let all = try await fill(hot, count: 500)
                 postgres.kill()
                 let configuration = BackupConfiguration(
@@ -79,8 +79,8 @@ func expectArchiveHolds(_ archive: PostgresArchive, exactly expected: [StoredMes
 
     @Test(.timeLimit(.minutes(2)))
     func backupAbortedBetweenArchiveCommitAndCheckpointCompletesNextRunWithoutDuplicates() async throws {
-        try await withPostgresArchive { archive, _ in
-            try await withRedisHotStore { hot, _ in
+        try await withPostgresArchive { (archive, _) async throws in
+            try await withRedisHotStore { (hot, _) async throws in
                 let all = try await fill(hot, count: 700)
                 // A run that committed one batch and died before writing its checkpoint (or trimming).
                 let firstBatch = try await hot.pending(after: nil, limit: 250)

@@ -13,7 +13,7 @@ func stored(_ index: Int, room: String = "r") -> StoredMessage {
 @Suite(.serialized) struct PostgresArchiveTests {
     @Test(.timeLimit(.minutes(2)))
     func archiveRoundTripsIsIdempotentAndCheckpointsMonotonically() async throws {
-        try await withPostgresArchive { archive, _ in
+        try await withPostgresArchive { (archive, _) async throws in
             let messages = (0..<25_000).map { stored($0, room: $0 % 10 == 0 ? "ten" : "r") }
             #expect(try await archive.insertBatch(Array(messages[0..<12_000])) == 12_000)
             #expect(try await archive.insertBatch(messages) == 13_000)
@@ -33,7 +33,7 @@ func stored(_ index: Int, room: String = "r") -> StoredMessage {
 
     @Test(.timeLimit(.minutes(1)))
     func historyPagesUseTheRoomIndex() async throws {
-        try await withPostgresArchive { archive, _ in
+        try await withPostgresArchive { (archive, _) async throws in
             try await archive.insertBatch((0..<2000).map { stored($0, room: "room\($0 % 50)") })
             try await archive.client.query("ANALYZE chat_messages")
             try await archive.client.query("SET enable_seqscan = off")
@@ -49,7 +49,7 @@ func stored(_ index: Int, room: String = "r") -> StoredMessage {
 
     @Test(.timeLimit(.minutes(1)))
     func malformedRowsAndNewerSchemasAreClearErrors() async throws {
-        try await withPostgresArchive { archive, _ in
+        try await withPostgresArchive { (archive, _) async throws in
             try await archive.client.query(
                 "INSERT INTO chat_messages (id, room, client_message_id, sender, body, created_at, metadata) VALUES (7, 'bad', 'c', 's', 'b', 1, '{\"n\":1}')"
             )
@@ -69,7 +69,7 @@ func stored(_ index: Int, room: String = "r") -> StoredMessage {
 
     @Test(.timeLimit(.minutes(1)))
     func unreachableServerIsAnUnavailableError() async throws {
-        try await withPostgresArchive { archive, server in
+        try await withPostgresArchive { (archive, server) async throws in
             server.kill()
             await #expect {
                 try await archive.insertBatch([stored(1)])

@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized) struct RedisHotStoreTests {
     @Test(.timeLimit(.minutes(1)))
     func appendAssignsIncreasingIDsAndIsIdempotent() async throws {
-        try await withRedisHotStore { store, _ in
+        try await withRedisHotStore { (store, _) async throws in
             let first = try await store.append(newMessage(1))
             let second = try await store.append(newMessage(2))
             #expect(!first.isDuplicate && !second.isDuplicate)
@@ -23,7 +23,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func roomPagesPendingAndTrimMatchTheInMemoryStore() async throws {
-        try await withRedisHotStore { store, _ in
+        try await withRedisHotStore { (store, _) async throws in
             let memory = InMemoryHotStore()
             var redisIDs: [MessageID] = []
             for index in 0..<30 {
@@ -51,7 +51,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func malformedStreamEntriesAreClearErrors() async throws {
-        try await withRedisHotStore { store, _ in
+        try await withRedisHotStore { (store, _) async throws in
             try await store.client.send(RESPCommand("XADD", "chat:room:bad", "*", "r", "bad", "c", "x"))
             await #expect {
                 try await store.messages(in: "bad", before: nil, limit: 10)
@@ -70,7 +70,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func invalidMessagesAreRejectedBeforeReachingRedis() async throws {
-        try await withRedisHotStore { store, _ in
+        try await withRedisHotStore { (store, _) async throws in
             await #expect(throws: ChatStoreError.self) {
                 try await store.append(NewMessage(clientMessageID: "c", room: "", sender: "s", body: "b"))
             }
@@ -82,7 +82,7 @@ import Testing
     /// must be in the store afterwards, exactly once.
     @Test(.timeLimit(.minutes(2)))
     func redisRestartLosesNoAcknowledgedMessage() async throws {
-        try await withRedisHotStore { store, server in
+        try await withRedisHotStore { (store, server) async throws in
             let acknowledged = NIOLockedValueBox<[StoredMessage]>([])
             let failures = NIOLockedValueBox(0)
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -34,7 +34,7 @@ func message(_ index: Int, room: String = "r", sequence: UInt64 = 0) -> StoredMe
 @Suite struct SQLiteArchiveTests {
     @Test(.timeLimit(.minutes(1)))
     func insertedMessagesRoundTripNewestFirstWithCursor() async throws {
-        try await withArchive { archive, _ in
+        try await withArchive { (archive, _) async throws in
             let messages = (0..<30).map { message($0, room: $0 < 20 ? "r" : "other") }
             #expect(try await archive.insertBatch(messages) == 30)
             let page = try await archive.messages(in: "r", before: nil, limit: 8)
@@ -47,7 +47,7 @@ func message(_ index: Int, room: String = "r", sequence: UInt64 = 0) -> StoredMe
 
     @Test(.timeLimit(.minutes(1)))
     func insertIsIdempotentOnMessageID() async throws {
-        try await withArchive { archive, _ in
+        try await withArchive { (archive, _) async throws in
             let messages = (0..<1200).map { message($0) }
             #expect(try await archive.insertBatch(Array(messages[0..<700])) == 700)
             #expect(try await archive.insertBatch(messages) == 500)
@@ -59,7 +59,7 @@ func message(_ index: Int, room: String = "r", sequence: UInt64 = 0) -> StoredMe
 
     @Test(.timeLimit(.minutes(1)))
     func checkpointStartsEmptyAndNeverMovesBackwards() async throws {
-        try await withArchive { archive, _ in
+        try await withArchive { (archive, _) async throws in
             #expect(try await archive.readCheckpoint() == nil)
             try await archive.writeCheckpoint(message(5).id)
             try await archive.writeCheckpoint(message(3).id)
@@ -71,7 +71,7 @@ func message(_ index: Int, room: String = "r", sequence: UInt64 = 0) -> StoredMe
 
     @Test(.timeLimit(.minutes(1)))
     func dataSurvivesReopeningAndMigrateIsRepeatable() async throws {
-        try await withArchive { archive, path in
+        try await withArchive { (archive, path) async throws in
             try await archive.insertBatch([message(1), message(2)])
             try await archive.writeCheckpoint(message(2).id)
             let reopened = try await SQLiteArchive.open(path: path, logger: Logger(label: "test"))
@@ -85,7 +85,7 @@ func message(_ index: Int, room: String = "r", sequence: UInt64 = 0) -> StoredMe
 
     @Test(.timeLimit(.minutes(1)))
     func journalIsWALAndTheRoomIndexServesHistory() async throws {
-        try await withArchive { _, path in
+        try await withArchive { (_, path) async throws in
             let connection = try await SQLiteConnection.open(storage: .file(path: path))
             let mode = try await connection.query("PRAGMA journal_mode").first?.column("journal_mode")?.string
             #expect(mode == "wal")
@@ -97,7 +97,7 @@ func message(_ index: Int, room: String = "r", sequence: UInt64 = 0) -> StoredMe
 
     @Test(.timeLimit(.minutes(1)))
     func malformedRowsAreClearErrors() async throws {
-        try await withArchive { archive, path in
+        try await withArchive { (archive, path) async throws in
             let connection = try await SQLiteConnection.open(storage: .file(path: path))
             _ = try await connection.query("INSERT INTO messages (id, room, client_message_id, sender, body, created_at, metadata) VALUES (1, 'bad', 'c', 's', 'b', 1, 'not json')")
             _ = try await connection.query("INSERT INTO messages (id, room, client_message_id, sender, body, created_at, metadata) VALUES (-5, 'neg', 'c', 's', 'b', 1, '{}')")
@@ -117,7 +117,7 @@ func message(_ index: Int, room: String = "r", sequence: UInt64 = 0) -> StoredMe
 
     @Test(.timeLimit(.minutes(1)))
     func newerSchemaIsRefused() async throws {
-        try await withArchive { archive, path in
+        try await withArchive { (archive, path) async throws in
             let connection = try await SQLiteConnection.open(storage: .file(path: path))
             _ = try await connection.query("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)")
             try await connection.close()
@@ -131,7 +131,7 @@ func message(_ index: Int, room: String = "r", sequence: UInt64 = 0) -> StoredMe
 
     @Test(.timeLimit(.minutes(1)))
     func backupServiceMovesTheHotStoreIntoSQLiteAndHistoryStaysSeamless() async throws {
-        try await withArchive { archive, _ in
+        try await withArchive { (archive, _) async throws in
             let hot = InMemoryHotStore()
             var stored: [StoredMessage] = []
             for index in 0..<2_345 {
@@ -156,7 +156,7 @@ func message(_ index: Int, room: String = "r", sequence: UInt64 = 0) -> StoredMe
 
     @Test(.timeLimit(.minutes(1)))
     func concurrentBatchesDoNotInterleaveTransactions() async throws {
-        try await withArchive { archive, _ in
+        try await withArchive { (archive, _) async throws in
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for worker in 0..<8 {
                     group.addTask { try await archive.insertBatch((0..<300).map { message(worker * 1000 + $0) }) }
