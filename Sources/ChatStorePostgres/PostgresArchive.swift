@@ -13,15 +13,19 @@ import PostgresNIO
 public final class PostgresArchive: MessageArchive {
     /// The client the archive runs its queries through.
     public let client: PostgresClient
+    /// Longest time one operation may take, connection wait included, before it fails as
+    /// ``ChatStoreError/Code/unavailable`` (the client otherwise waits up to a minute for a server that is down).
+    public let operationTimeout: Duration
     private let logger: Logger
 
     /// Rows per `INSERT` statement; larger batches are split (each statement has 9 array parameters).
     static let rowsPerStatement = 10_000
 
     /// Creates an archive over `client`. Call ``migrate()`` before use.
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, operationTimeout: Duration = .seconds(30)) {
         self.client = client
         self.logger = logger
+        self.operationTimeout = operationTimeout
     }
 
     /// Schema versions in order; version `n` is `migrations[n - 1]`.
@@ -49,7 +53,7 @@ public final class PostgresArchive: MessageArchive {
     static let migrationLockKey: Int64 = 0x5377_6974_6368_4d67
 
     public func migrate() async throws {
-        try await wrap("migrate") {
+        try await wrap("migrate") { [self] in
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
                 try await connection.query(
@@ -82,7 +86,7 @@ public final class PostgresArchive: MessageArchive {
     @discardableResult
     public func insertBatch(_ messages: [StoredMessage]) async throws -> Int {
         guard !messages.isEmpty else { return 0 }
-        return try await wrap("insert batch") {
+        return try await wrap("insert batch") { [self] in
             try await client.withTransaction(logger: logger) { connection in
                 var inserted = 0
                 var start = 0
@@ -145,7 +149,7 @@ public final class PostgresArchive: MessageArchive {
             throw ChatStoreError(.invalidArgument, "page limit \(limit) is outside 1…10000")
         }
         let cursor = before?.rawValue ?? Int64.max
-        return try await wrap("read page") {
+        return try await wrap("read page") { [self] in
             let rows = try await client.query(
                 """
                 SELECT id, room, client_message_id, sender, body, created_at, edited_at, deleted_at, metadata
@@ -169,7 +173,7 @@ public final class PostgresArchive: MessageArchive {
     }
 
     public func readCheckpoint() async throws -> MessageID? {
-        try await wrap("read checkpoint") {
+        try await wrap("read checkpoint") { [self] in
             let rows = try await client.query("SELECT message_id FROM chat_backup_checkpoint WHERE name = 'default'", logger: logger)
             var result: MessageID?
             for try await raw in rows.decode(Int64.self) {
@@ -183,7 +187,7 @@ public final class PostgresArchive: MessageArchive {
     }
 
     public func writeCheckpoint(_ id: MessageID) async throws {
-        try await wrap("write checkpoint") {
+        try await wrap("write checkpoint") { [self] in
             try await client.query(
                 """
                 INSERT INTO chat_backup_checkpoint (name, message_id) VALUES ('default', \(id.rawValue))
@@ -196,7 +200,7 @@ public final class PostgresArchive: MessageArchive {
 
     /// Number of archived messages (for tests and tooling).
     public func count() async throws -> Int {
-        try await wrap("count") {
+        try await wrap("count") { [self] in
             var count = 0
             for try await value in try await client.query("SELECT COUNT(*) FROM chat_messages", logger: logger).decode(Int.self) {
                 count = value
@@ -205,10 +209,22 @@ public final class PostgresArchive: MessageArchive {
         }
     }
 
-    /// Runs `body`, turning driver errors into ``ChatStoreError/Code/unavailable`` (ours pass through).
-    private func wrap<T: Sendable>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+    /// Runs `body` within ``operationTimeout``, turning driver errors into ``ChatStoreError/Code/unavailable``
+    /// (ours pass through).
+    private func wrap<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await body()
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: self.operationTimeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let result = first else {
+                    throw ChatStoreError(.unavailable, "PostgreSQL archive: \(operation) timed out after \(self.operationTimeout)")
+                }
+                return result
+            }
         } catch let error as ChatStoreError {
             throw error
         } catch let error as PostgresTransactionError {

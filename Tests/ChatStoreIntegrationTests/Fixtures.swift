@@ -25,7 +25,7 @@ func withPostgresArchive<T>(
     let client = PostgresClient(configuration: configuration)
     let runner = Task { await client.run() }
     defer { runner.cancel() }
-    let archive = PostgresArchive(client: client, logger: testLogger)
+    let archive = PostgresArchive(client: client, logger: testLogger, operationTimeout: .seconds(2))
     try await archive.migrate()
     return try await body(archive, server)
 }

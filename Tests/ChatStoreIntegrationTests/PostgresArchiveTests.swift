@@ -35,13 +35,17 @@ func stored(_ index: Int, room: String = "r") -> StoredMessage {
     func historyPagesUseTheRoomIndex() async throws {
         try await withPostgresArchive { (archive, _) async throws in
             try await archive.insertBatch((0..<2000).map { stored($0, room: "room\($0 % 50)") })
-            try await archive.client.query("ANALYZE chat_messages")
-            try await archive.client.query("SET enable_seqscan = off")
-            var plan = ""
-            for try await line in try await archive.client.query(
-                "EXPLAIN SELECT id FROM chat_messages WHERE room = 'room7' AND id < 9000000000000000000 ORDER BY id DESC LIMIT 50"
-            ).decode(String.self) {
-                plan += line + "\n"
+            let plan = try await archive.client.withConnection { connection in
+                try await connection.query("ANALYZE chat_messages", logger: testLogger)
+                try await connection.query("SET enable_seqscan = off", logger: testLogger)
+                var plan = ""
+                for try await line in try await connection.query(
+                    "EXPLAIN SELECT id FROM chat_messages WHERE room = 'room7' AND id < 9000000000000000000 ORDER BY id DESC LIMIT 50",
+                    logger: testLogger
+                ).decode(String.self) {
+                    plan += line + "\n"
+                }
+                return plan
             }
             #expect(plan.contains("chat_messages_room_id"), "\(plan)")
         }
