@@ -188,7 +188,7 @@ public final class PostgresArchive: MessageArchive {
 
     public func writeCheckpoint(_ id: MessageID) async throws {
         try await wrap("write checkpoint") { [self] in
-            try await client.query(
+            _ = try await client.query(
                 """
                 INSERT INTO chat_backup_checkpoint (name, message_id) VALUES ('default', \(id.rawValue))
                 ON CONFLICT (name) DO UPDATE SET message_id = GREATEST(chat_backup_checkpoint.message_id, EXCLUDED.message_id)

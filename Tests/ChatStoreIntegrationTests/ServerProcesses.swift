@@ -135,13 +135,13 @@ final class PostgresProcess: @unchecked Sendable {
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("chatstore-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let runuser = try findBinary("runuser", in: ["/usr/sbin", "/sbin", "/usr/bin"])
+        self.fsync = fsync
         try runCommand("/bin/chown", ["postgres:postgres", directory.path])
         let initdb = try runCommand(runuser, [
             "-u", "postgres", "--", "\(binDirectory)/initdb", "-D", dataDirectory, "-U", "postgres", "-A", "trust",
             "--no-sync", "-E", "UTF8", "--locale=C",
         ])
         guard initdb.status == 0 else { throw ServerProcessError(description: "initdb failed: \(initdb.output)") }
-        self.fsync = fsync
         try await start()
     }
 
@@ -161,7 +161,7 @@ final class PostgresProcess: @unchecked Sendable {
         let log = FileHandle(forWritingAtPath: "/dev/null")
         process.standardOutput = log
         let logURL = directory.appendingPathComponent("postgres.log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: logURL)
         try process.run()
         self.process = process

@@ -55,8 +55,11 @@ import Testing
         #expect(machine.retryDelayElapsed() == .readCheckpoint)
         #expect(machine.failed() == .retry(after: .milliseconds(250), attempt: 3))
         #expect(machine.retryDelayElapsed() == .readCheckpoint)
-        // Success resets the consecutive count.
+        // Reading again is no progress; a checkpointed batch is, and resets the count.
         #expect(machine.checkpointRead(nil) == .readPending(after: nil, limit: 2))
+        #expect(machine.pendingRead([message(1)]) == .archive([message(1)]))
+        #expect(machine.archived(inserted: 1) == .writeCheckpoint(message(1).id))
+        #expect(machine.checkpointWritten() == .trimHotStore(upTo: message(1).id))
         #expect(machine.failed() == .retry(after: .milliseconds(100), attempt: 1))
         #expect(machine.summary.failures == 4)
     }

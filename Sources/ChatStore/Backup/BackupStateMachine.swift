@@ -60,7 +60,6 @@ public struct BackupStateMachine: Sendable {
     /// The archive's checkpoint was read.
     public mutating func checkpointRead(_ checkpoint: MessageID?) -> Action {
         guard state == .readingCheckpoint else { return unexpected() }
-        consecutiveFailures = 0
         summary.checkpoint = checkpoint
         if let checkpoint {
             state = .trimming(upTo: checkpoint, drained: false)
@@ -84,7 +83,6 @@ public struct BackupStateMachine: Sendable {
     /// A batch of pending messages was read (oldest first).
     public mutating func pendingRead(_ messages: [StoredMessage]) -> Action {
         guard case .readingPending(let checkpoint) = state else { return unexpected() }
-        consecutiveFailures = 0
         // Anything at or below the checkpoint is archived already; a store that returns it is only late
         // in trimming.
         let batch = checkpoint.map { checkpoint in messages.filter { $0.id > checkpoint } } ?? messages
@@ -96,7 +94,6 @@ public struct BackupStateMachine: Sendable {
     /// The archive committed the batch; `inserted` of its messages were new.
     public mutating func archived(inserted: Int) -> Action {
         guard case .archiving(let batch) = state else { return unexpected() }
-        consecutiveFailures = 0
         summary.messagesInserted += inserted
         let newest = batch.lazy.map(\.id).max()!
         summary.messagesArchived += batch.count
@@ -115,7 +112,8 @@ public struct BackupStateMachine: Sendable {
     }
 
     /// The last action failed. Returns a retry with backoff, or finishes the run once
-    /// ``BackupConfiguration/maxAttempts`` consecutive steps failed.
+    /// ``BackupConfiguration/maxAttempts`` attempts in a row failed without progress (progress = a batch
+    /// checkpointed or the hot store trimmed; a retry that fails again at the same step does not count).
     public mutating func failed() -> Action {
         switch state {
         case .idle, .finished, .waiting:
