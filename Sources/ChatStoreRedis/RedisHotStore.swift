@@ -87,7 +87,7 @@ public final class RedisHotStore: HotStore {
         guard limit >= 1, limit <= 10_000 else {
             throw ChatStoreError(.invalidArgument, "page limit \(limit) is outside 1…10000")
         }
-        let end = before.map { "(\($0))" } ?? "+"
+        let end = before.map { "(\($0)" } ?? "+"
         let reply = try await send(RESPCommand("XREVRANGE", roomKey(room), end, "-", "COUNT", limit))
         return try RedisStreamEntry.messages(from: reply)
     }
@@ -96,7 +96,7 @@ public final class RedisHotStore: HotStore {
         guard limit >= 1, limit <= 1_000_000 else {
             throw ChatStoreError(.invalidArgument, "pending limit \(limit) is outside 1…1000000")
         }
-        let start = checkpoint.map { "(\($0))" } ?? "-"
+        let start = checkpoint.map { "(\($0)" } ?? "-"
         let reply = try await send(RESPCommand("XRANGE", allKey, start, "+", "COUNT", limit))
         return try RedisStreamEntry.messages(from: reply)
     }

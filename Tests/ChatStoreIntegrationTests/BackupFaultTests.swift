@@ -53,7 +53,7 @@ func expectArchiveHolds(_ archive: PostgresArchive, exactly expected: [StoredMes
 
     @Test(.timeLimit(.minutes(2)))
     func postgresDownDuringBackupRetriesWithBackoffWithoutLossDuplicatesOrEarlyTrim() async throws {
-        try await withPostgresArchive { (archive, postgres) async throws in
+        try await withPostgresArchive(operationTimeout: .seconds(2)) { (archive, postgres) async throws in
             try await withRedisHotStore { (hot, _) async throws in
                 let all = try await fill(hot, count: 500)
                 postgres.kill()

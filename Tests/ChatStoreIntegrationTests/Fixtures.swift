@@ -13,6 +13,7 @@ func newMessage(_ index: Int, room: String = "lobby") -> NewMessage {
 
 /// Runs `body` with a PostgreSQL server, a running client and a migrated archive; stops everything after.
 func withPostgresArchive<T>(
+    operationTimeout: Duration = .seconds(20),
     _ body: (PostgresArchive, PostgresProcess) async throws -> T
 ) async throws -> T {
     let server = try await PostgresProcess()
@@ -25,7 +26,7 @@ func withPostgresArchive<T>(
     let client = PostgresClient(configuration: configuration)
     let runner = Task { await client.run() }
     defer { runner.cancel() }
-    let archive = PostgresArchive(client: client, logger: testLogger, operationTimeout: .seconds(2))
+    let archive = PostgresArchive(client: client, logger: testLogger, operationTimeout: operationTimeout)
     try await archive.migrate()
     return try await body(archive, server)
 }

@@ -73,7 +73,7 @@ func stored(_ index: Int, room: String = "r") -> StoredMessage {
 
     @Test(.timeLimit(.minutes(1)))
     func unreachableServerIsAnUnavailableError() async throws {
-        try await withPostgresArchive { (archive, server) async throws in
+        try await withPostgresArchive(operationTimeout: .seconds(2)) { (archive, server) async throws in
             server.kill()
             await #expect {
                 try await archive.insertBatch([stored(1)])

@@ -75,6 +75,22 @@ import Testing
         #expect(summary.gaveUp && summary.failures == 3 && summary.batches == 0)
     }
 
+    @Test func trimmingTheOldCheckpointIsNoProgressSoARepeatedReadFailureGivesUp() {
+        var machine = BackupStateMachine(configuration: configuration)
+        _ = machine.start()
+        for attempt in 1..<3 {
+            #expect(machine.checkpointRead(message(1).id) == .trimHotStore(upTo: message(1).id))
+            #expect(machine.hotStoreTrimmed() == .readPending(after: message(1).id, limit: 2))
+            guard case .retry(_, let reported) = machine.failed() else { Issue.record("expected retry"); return }
+            #expect(reported == attempt)
+            #expect(machine.retryDelayElapsed() == .readCheckpoint)
+        }
+        _ = machine.checkpointRead(message(1).id)
+        _ = machine.hotStoreTrimmed()
+        guard case .finish(let summary) = machine.failed() else { Issue.record("expected finish"); return }
+        #expect(summary.gaveUp && summary.failures == 3)
+    }
+
     @Test func failureAfterArchiveCommitRedeliversTheSameBatch() {
         var machine = BackupStateMachine(configuration: configuration)
         _ = machine.start()

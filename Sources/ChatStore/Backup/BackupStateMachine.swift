@@ -72,7 +72,6 @@ public struct BackupStateMachine: Sendable {
     /// The hot store was trimmed.
     public mutating func hotStoreTrimmed() -> Action {
         guard case .trimming(let checkpoint, let drained) = state else { return unexpected() }
-        consecutiveFailures = 0
         if drained || summary.batches >= configuration.maxBatchesPerRun {
             return finish()
         }
@@ -113,7 +112,7 @@ public struct BackupStateMachine: Sendable {
 
     /// The last action failed. Returns a retry with backoff, or finishes the run once
     /// ``BackupConfiguration/maxAttempts`` attempts in a row failed without progress (progress = a batch
-    /// checkpointed or the hot store trimmed; a retry that fails again at the same step does not count).
+    /// checkpointed; a retry that fails again at any step before that counts).
     public mutating func failed() -> Action {
         switch state {
         case .idle, .finished, .waiting:
