@@ -62,7 +62,8 @@ func expectArchiveHolds(_ archive: PostgresArchive, exactly expected: [StoredMes
                 )
                 let service = BackupService(hotStore: hot, archive: archive, configuration: configuration, logger: testLogger)
                 let run = Task { await service.runOnce() }
-                try await Task.sleep(for: .seconds(2))
+                // Down for longer than two operation timeouts, so that at least two attempts fail.
+                try await Task.sleep(for: .seconds(5))
                 // While the archive is down nothing may leave the hot store.
                 #expect(try await hot.pending(after: nil, limit: 1_000).count == 500)
                 try await postgres.start()
