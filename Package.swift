@@ -13,6 +13,10 @@ let package = Package(
         .library(name: "SocketIO", targets: ["SocketIO"]),
         .library(name: "SwitchboardWebSocket", targets: ["SwitchboardWebSocket"]),
         .library(name: "SwitchboardTransport", targets: ["SwitchboardTransport"]),
+        .library(name: "ChatStore", targets: ["ChatStore"]),
+        .library(name: "ChatStoreRedis", targets: ["ChatStoreRedis"]),
+        .library(name: "ChatStoreSQLite", targets: ["ChatStoreSQLite"]),
+        .library(name: "ChatStorePostgres", targets: ["ChatStorePostgres"]),
     ],
     dependencies: [
         nio,
@@ -25,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: Pure protocol modules (no sockets)
@@ -75,7 +81,51 @@ let package = Package(
             ]
         ),
 
+        /// Chat message storage: the message model, hot store and archive protocols, the in-memory hot
+        /// store, cron schedules, the merged history reader and the hot → archive backup job.
+        .target(
+            name: "ChatStore",
+            dependencies: [
+                "SwitchboardJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+
         // MARK: I/O layers
+
+        /// The chat hot store on Redis streams (optional: only for deployments with Redis).
+        .target(
+            name: "ChatStoreRedis",
+            dependencies: [
+                "ChatStore", "SwitchboardRedis", "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        /// The chat archive in a SQLite file (optional).
+        .target(
+            name: "ChatStoreSQLite",
+            dependencies: [
+                "ChatStore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The chat archive in PostgreSQL (optional).
+        .target(
+            name: "ChatStorePostgres",
+            dependencies: [
+                "ChatStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         /// A Redis client on SwiftNIO: connections, pipelining, pool, pub/sub.
         .target(
@@ -180,6 +230,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// `chatstore-bench`: backup throughput into PostgreSQL and history-page latency (not a library).
+        .executableTarget(
+            name: "chatstore-bench",
+            dependencies: [
+                "ChatStore", "ChatStorePostgres", "ChatStoreSQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         /// The `switchboard` command: a thin shell over the libraries.
         .executableTarget(
             name: "switchboard",
@@ -207,6 +267,36 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["SwitchboardBench"]),
+        .testTarget(
+            name: "ChatStoreTests",
+            dependencies: [
+                "ChatStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        /// SQLite archive on a temporary file (no network).
+        .testTarget(
+            name: "ChatStoreSQLiteTests",
+            dependencies: [
+                "ChatStore", "ChatStoreSQLite",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// Redis hot store and PostgreSQL archive against real servers the tests start themselves.
+        .testTarget(
+            name: "ChatStoreIntegrationTests",
+            dependencies: [
+                "ChatStore", "ChatStoreRedis", "ChatStorePostgres", "SwitchboardRedis", "RESP",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "SwitchboardChatTests", dependencies: ["SwitchboardChat"]),
         .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
         .testTarget(

@@ -1,0 +1,42 @@
+/// Fast, recent message storage (memory or Redis) that acknowledges a message only once it is stored.
+///
+/// Implementations must be safe to call concurrently. Errors are ``ChatStoreError``s.
+public protocol HotStore: Sendable {
+    /// Stores `message`, assigning its ID and creation time, and returns only once it is stored.
+    ///
+    /// Idempotent on `(room, clientMessageID)` for at least the store's idempotency window: a repeat
+    /// returns the earlier message with ``AppendResult/isDuplicate`` set and stores nothing.
+    func append(_ message: NewMessage) async throws -> AppendResult
+
+    /// Up to `limit` messages of `room` with IDs below `before` (all when `nil`), newest first.
+    func messages(in room: String, before: MessageID?, limit: Int) async throws -> [StoredMessage]
+
+    /// Up to `limit` messages of every room with IDs above `checkpoint` (all when `nil`), oldest first:
+    /// the backup job's feed.
+    func pending(after checkpoint: MessageID?, limit: Int) async throws -> [StoredMessage]
+
+    /// Removes every message with an ID at or below `id` (already archived). Idempotent.
+    func trim(upTo id: MessageID) async throws
+}
+
+/// Durable, long-term message storage (SQLite, PostgreSQL) fed by the backup job.
+///
+/// Implementations must be safe to call concurrently. Errors are ``ChatStoreError``s.
+public protocol MessageArchive: Sendable {
+    /// Creates or upgrades the schema; safe to call on every start.
+    func migrate() async throws
+
+    /// Stores `messages` in one transaction, skipping any whose ID is already stored; returns how many
+    /// were new. Idempotent: inserting the same batch again changes nothing.
+    @discardableResult
+    func insertBatch(_ messages: [StoredMessage]) async throws -> Int
+
+    /// Up to `limit` messages of `room` with IDs below `before` (all when `nil`), newest first.
+    func messages(in room: String, before: MessageID?, limit: Int) async throws -> [StoredMessage]
+
+    /// The ID of the newest message the backup job has archived and recorded, or `nil` before the first run.
+    func readCheckpoint() async throws -> MessageID?
+
+    /// Records that every hot message up to `id` is archived. Never moves the checkpoint backwards.
+    func writeCheckpoint(_ id: MessageID) async throws
+}

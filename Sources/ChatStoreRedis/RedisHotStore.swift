@@ -1,0 +1,179 @@
+import ChatStore
+import NIOConcurrencyHelpers
+import NIOCore
+import RESP
+import SwitchboardRedis
+
+/// A ``HotStore`` on Redis streams.
+///
+/// Keys (with the configured prefix `P`):
+/// - `P:all`: one stream of every message, the backup job's feed; its entry IDs are the message IDs
+///   (Redis assigns them, so they are time-ordered and unique across all servers sharing the Redis).
+/// - `P:room:<room>`: one stream per room with the same entries and IDs, for history pages.
+/// - `P:idem:<room length>:<room>:<clientMessageID>`: the idempotency key, holding the message ID, with a TTL.
+///
+/// An append is one Lua script, so it is atomic: either the message is in both streams and its key is set,
+/// or nothing happened. It is acknowledged once Redis replied; for acknowledged messages to survive a Redis
+/// restart, run Redis with `appendonly yes` and `appendfsync always`. Single-node Redis only (the script
+/// touches keys in different cluster slots).
+public final class RedisHotStore: HotStore {
+    /// The Redis client the store sends its commands through.
+    public let client: RedisClient
+    /// Key layout and bounds.
+    public let configuration: RedisHotStoreConfiguration
+    private let scriptSHA = NIOLockedValueBox<String?>(nil)
+    private let allKey: String
+
+    /// Creates a store over `client`. Nothing is sent until the first call.
+    public init(client: RedisClient, configuration: RedisHotStoreConfiguration = RedisHotStoreConfiguration()) {
+        self.client = client
+        self.configuration = configuration
+        self.allKey = "\(configuration.keyPrefix):all"
+    }
+
+    func roomKey(_ room: String) -> String { "\(configuration.keyPrefix):room:\(room)" }
+
+    func idempotencyKey(room: String, clientMessageID: String) -> String {
+        "\(configuration.keyPrefix):idem:\(room.utf8.count):\(room):\(clientMessageID)"
+    }
+
+    /// KEYS: idempotency key, all stream, room stream.
+    /// ARGV: room, clientMessageID, sender, body, metadata, idempotency TTL (s), room MAXLEN (0 = none).
+    /// Returns `{1, id}` for a new message, `{0, id}` for a duplicate.
+    static let appendScript = """
+        local existing = redis.call('GET', KEYS[1])
+        if existing then return {0, existing} end
+        local id = redis.call('XADD', KEYS[2], '*', 'r', ARGV[1], 'c', ARGV[2], 's', ARGV[3], 'b', ARGV[4], 'm', ARGV[5])
+        if tonumber(ARGV[7]) > 0 then
+          redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], id, 'r', ARGV[1], 'c', ARGV[2], 's', ARGV[3], 'b', ARGV[4], 'm', ARGV[5])
+        else
+          redis.call('XADD', KEYS[3], id, 'r', ARGV[1], 'c', ARGV[2], 's', ARGV[3], 'b', ARGV[4], 'm', ARGV[5])
+        end
+        redis.call('SET', KEYS[1], id, 'EX', ARGV[6])
+        return {1, id}
+        """
+
+    public func append(_ message: NewMessage) async throws -> AppendResult {
+        try configuration.limits.validate(message)
+        let metadata = MetadataCoding.encode(message.metadata)
+        let ttl = max(1, configuration.idempotencyWindow.components.seconds)
+        let arguments: [String] = [
+            "3",
+            idempotencyKey(room: message.room, clientMessageID: message.clientMessageID), allKey, roomKey(message.room),
+            message.room, message.clientMessageID, message.sender, message.body, metadata,
+            String(ttl), String(configuration.roomStreamMaxLength ?? 0),
+        ]
+        let deadline = ContinuousClock.now + configuration.appendRetryTimeout
+        var delay = Duration.milliseconds(20)
+        while true {
+            do {
+                let reply = try await evaluateAppend(arguments)
+                guard let parts = reply.elements, parts.count == 2, let flag = parts[0].integer else {
+                    throw ChatStoreError(.malformedRecord, "append script answered \(reply)")
+                }
+                let id = try RedisStreamEntry.messageID(parts[1])
+                return AppendResult(message: message.stored(as: id), isDuplicate: flag == 0)
+            } catch let error as RedisError where Self.isTransient(error) && ContinuousClock.now + delay < deadline {
+                // Idempotent, so retrying a command whose reply was lost cannot store the message twice.
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(1))
+            } catch let error as RedisError {
+                throw ChatStoreError(.unavailable, "Redis append failed", underlying: error)
+            }
+        }
+    }
+
+    public func messages(in room: String, before: MessageID?, limit: Int) async throws -> [StoredMessage] {
+        guard limit >= 1, limit <= 10_000 else {
+            throw ChatStoreError(.invalidArgument, "page limit \(limit) is outside 1…10000")
+        }
+        let end = before.map { "(\($0)" } ?? "+"
+        let reply = try await send(RESPCommand("XREVRANGE", roomKey(room), end, "-", "COUNT", limit))
+        return try RedisStreamEntry.messages(from: reply)
+    }
+
+    public func pending(after checkpoint: MessageID?, limit: Int) async throws -> [StoredMessage] {
+        guard limit >= 1, limit <= 1_000_000 else {
+            throw ChatStoreError(.invalidArgument, "pending limit \(limit) is outside 1…1000000")
+        }
+        let start = checkpoint.map { "(\($0)" } ?? "-"
+        let reply = try await send(RESPCommand("XRANGE", allKey, start, "+", "COUNT", limit))
+        return try RedisStreamEntry.messages(from: reply)
+    }
+
+    /// Trims every room stream that holds messages up to `id`, then the feed stream. Idempotent: after an
+    /// interruption the next call finishes the job.
+    public func trim(upTo id: MessageID) async throws {
+        let threshold = id.sequence < MessageID.maxSequence
+            ? MessageID(milliseconds: id.milliseconds, sequence: id.sequence + 1)!
+            : MessageID(milliseconds: id.milliseconds + 1, sequence: 0)!
+        // Find the rooms that hold trimmed messages, from the feed, in chunks.
+        var rooms: Set<String> = []
+        var start = "-"
+        while true {
+            let reply = try await send(RESPCommand("XRANGE", allKey, start, "\(id)", "COUNT", 2_000))
+            guard let entries = reply.elements, !entries.isEmpty else { break }
+            for entry in entries {
+                // Only the room field is needed; malformed entries are trimmed regardless.
+                if let fields = entry.elements?.last?.elements {
+                    var index = 0
+                    while index + 1 < fields.count {
+                        if fields[index].string == RedisStreamEntry.room, let room = fields[index + 1].string { rooms.insert(room) }
+                        index += 2
+                    }
+                }
+            }
+            guard entries.count == 2_000, let last = entries.last?.elements?.first?.string else { break }
+            start = "(\(last)"
+        }
+        for room in rooms {
+            try await send(RESPCommand("XTRIM", roomKey(room), "MINID", "\(threshold)"))
+        }
+        try await send(RESPCommand("XTRIM", allKey, "MINID", "\(threshold)"))
+    }
+
+    // MARK: Helpers
+
+    private func evaluateAppend(_ arguments: [String]) async throws -> RESPValue {
+        let sha: String
+        if let cached = scriptSHA.withLockedValue({ $0 }) {
+            sha = cached
+        } else {
+            let loaded = try await client.send(RESPCommand("SCRIPT", "LOAD", Self.appendScript))
+            guard let text = loaded.string else { throw ChatStoreError(.malformedRecord, "SCRIPT LOAD answered \(loaded)") }
+            scriptSHA.withLockedValue { $0 = text }
+            sha = text
+        }
+        let result: Result<RESPValue, RedisError>
+        do {
+            result = .success(try await client.send(RESPCommand("EVALSHA", arguments: [sha] + arguments)))
+        } catch {
+            result = .failure(error)
+        }
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error) where error.serverErrorCode == "NOSCRIPT":
+            // Redis restarted and lost its script cache: send the script itself (which caches it again).
+            return try await client.send(RESPCommand("EVAL", arguments: [Self.appendScript] + arguments))
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    @discardableResult
+    private func send(_ command: RESPCommand) async throws(ChatStoreError) -> RESPValue {
+        do {
+            return try await client.send(command)
+        } catch {
+            throw ChatStoreError(.unavailable, "Redis \(command.name) failed", underlying: error)
+        }
+    }
+
+    private static func isTransient(_ error: RedisError) -> Bool {
+        switch error.code {
+        case .connectionClosed, .connectionFailed, .timeout: true
+        default: false
+        }
+    }
+}
