@@ -15,6 +15,8 @@ public final class EngineServer: Sendable {
     let delegate: any EngineServerDelegate
     let logger: Logger
     private let sessions = NIOLockedValueBox<[String: EngineSession]>([:])
+    /// Session caps and connect rates; `nil` when ``ServerLimits/limitsAdmission`` is off (no lock taken).
+    private let admission: NIOLockedValueBox<SessionAdmission>?
 
     /// Creates a server.
     ///
@@ -26,6 +28,8 @@ public final class EngineServer: Sendable {
         self.configuration = configuration
         self.delegate = delegate
         self.logger = logger
+        self.admission =
+            configuration.limits.limitsAdmission ? NIOLockedValueBox(SessionAdmission(limits: configuration.limits)) : nil
     }
 
     /// The number of open sessions.
@@ -41,8 +45,9 @@ public final class EngineServer: Sendable {
         for session in sessions.withLockedValue({ Array($0.values) }) { session.terminate(reason: reason) }
     }
 
-    func sessionEnded(_ id: String) {
+    func sessionEnded(_ id: String, address: String?) {
         _ = sessions.withLockedValue { $0.removeValue(forKey: id) }
+        admission?.withLockedValue { $0.close(address: address) }
         logger.debug("engine session closed", metadata: ["engine.sid": "\(id)"])
     }
 
@@ -73,8 +78,16 @@ public final class EngineServer: Sendable {
         case .success(.preflight):
             responder.respond(status: .noContent, contentType: nil, body: ByteBuffer())
         case .success(.handshake):
+            if let refusal = admission?.withLockedValue({ admission in
+                admission.attempt(address: remoteAddress, now: monotonicMilliseconds()) ?? admission.open(address: remoteAddress)
+            }) {
+                logger.debug("polling handshake refused", metadata: ["engine.refusal": "\(refusal)"])
+                responder.respondError(refusal.requestError)
+                return
+            }
             let handshake = makeHandshake(head: head, query: query, remoteAddress: remoteAddress)
             if let error = admit(handshake) {
+                admission?.withLockedValue { $0.close(address: remoteAddress) }
                 responder.respondError(error)
                 return
             }
@@ -99,7 +112,8 @@ public final class EngineServer: Sendable {
     // MARK: WebSocket
 
     /// Checks a WebSocket upgrade request before the 101 answer; `nil` when it may proceed.
-    func validateWebSocketUpgrade(_ head: HTTPRequestHead) -> EngineRequestError? {
+    /// A new session (no `sid`) takes a connect-rate token from `remoteAddress` and must fit the caps.
+    func validateWebSocketUpgrade(_ head: HTTPRequestHead, remoteAddress: String?) -> EngineRequestError? {
         let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
         switch EngineRequestValidation.classify(
             method: head.method.rawValue, query: query, isWebSocketUpgrade: true, transports: configuration.transports)
@@ -110,6 +124,10 @@ public final class EngineServer: Sendable {
             guard session(sid) != nil else { return .unknownSessionID }
             return configuration.allowUpgrades ? nil : .badRequest
         case .success(.handshake):
+            if let refusal = admission?.withLockedValue({ $0.attempt(address: remoteAddress, now: monotonicMilliseconds()) }) {
+                logger.debug("WebSocket handshake refused", metadata: ["engine.refusal": "\(refusal)"])
+                return refusal.requestError
+            }
             return nil
         case .success:
             return .badRequest
@@ -129,8 +147,16 @@ public final class EngineServer: Sendable {
             session.webSocketOpened(connection)
             return
         }
-        let handshake = makeHandshake(head: head, query: query, remoteAddress: channel.remoteAddress?.ipAddress)
+        let remoteAddress = channel.remoteAddress?.ipAddress
+        // The caps were checked before the 101; another handshake may have taken the last slot since.
+        if let refusal = admission?.withLockedValue({ $0.open(address: remoteAddress) }) {
+            logger.debug("WebSocket handshake refused", metadata: ["engine.refusal": "\(refusal)"])
+            connection.close()
+            return
+        }
+        let handshake = makeHandshake(head: head, query: query, remoteAddress: remoteAddress)
         if let error = admit(handshake) {
+            admission?.withLockedValue { $0.close(address: remoteAddress) }
             logger.debug("WebSocket handshake refused", metadata: ["engine.error": "\(error)"])
             connection.close()
             return

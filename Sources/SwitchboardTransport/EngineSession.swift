@@ -54,6 +54,17 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
             socket?.write(messages.map(\.webSocketFrame))
         case .answerParkedPoll(let packets):
             answerParked(packets)
+        case .close(let actions):
+            server.logger.debug("slow consumer disconnected", metadata: ["engine.sid": "\(id)"])
+            perform(actions, request: nil, webSocket: nil)
+        }
+    }
+
+    var isWritable: Bool {
+        switch machine.phase {
+        case .websocket: socket?.isWritable ?? false
+        case .polling, .upgrading: !machine.isBackedUp
+        case .closing, .closed: false
         }
     }
 
@@ -221,7 +232,7 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
                 timer?.cancel()
                 timer = nil
                 timerDeadline = nil
-                server.sessionEnded(id)
+                server.sessionEnded(id, address: handshake.remoteAddress)
                 let delegate = self.delegate
                 self.delegate = nil
                 delegate?.engineConnection(self, didCloseWith: reason)

@@ -12,6 +12,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     let maxMessageSize: Int
+    /// Bytes buffered in the channel above which the reader is cut off (`nil`: never).
+    let outboundHardLimit: Int?
     private var context: ChannelHandlerContext?
     /// The session-facing handle; `nil` once the channel is inactive (breaks the reference cycle).
     private(set) var connection: EngineWebSocketConnection?
@@ -19,15 +21,17 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private var fragmentsAreBinary = false
     private var closing = false
     private var failed = false
+    private var slowConsumer = false
     private var flushScheduled = false
 
-    init(maxMessageSize: Int) {
+    init(maxMessageSize: Int, outboundHardLimit: Int?) {
         self.maxMessageSize = maxMessageSize
+        self.outboundHardLimit = outboundHardLimit
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.connection = EngineWebSocketConnection(handler: self, eventLoop: context.eventLoop)
+        self.connection = EngineWebSocketConnection(handler: self, channel: context.channel)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -36,7 +40,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if let connection {
-            connection.session?.webSocketClosed(connection, reason: failed ? .transportError : .transportClose)
+            let reason: EngineCloseReason = slowConsumer ? .slowConsumer : failed ? .transportError : .transportClose
+            connection.session?.webSocketClosed(connection, reason: reason)
         }
         connection = nil
         context.fireChannelInactive()
@@ -116,6 +121,16 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     func write(_ frames: [ByteBuffer]) {
         guard let context, !closing else { return }
         for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+        // Only a channel above its high watermark can be above the hard limit: the common case costs one check.
+        if let outboundHardLimit, !context.channel.isWritable,
+            let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
+        {
+            // The client does not read: a close frame would never get through, so drop the connection.
+            slowConsumer = true
+            closing = true
+            context.close(promise: nil)
+            return
+        }
         guard !flushScheduled else { return }
         flushScheduled = true
         context.eventLoop.assumeIsolated().execute {
@@ -149,14 +164,19 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 /// A thread-safe handle on one Engine.IO WebSocket, for the session that uses it (possibly on another loop).
 final class EngineWebSocketConnection: Sendable {
     let eventLoop: any EventLoop
+    private let channel: any Channel
     private let handler: NIOLoopBound<EngineWebSocketHandler>
     private let sessionBox: NIOLoopBoundBox<EngineSession?>
 
-    init(handler: EngineWebSocketHandler, eventLoop: any EventLoop) {
-        self.eventLoop = eventLoop
-        self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
-        self.sessionBox = NIOLoopBoundBox(nil, eventLoop: eventLoop)
+    init(handler: EngineWebSocketHandler, channel: any Channel) {
+        self.eventLoop = channel.eventLoop
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        self.sessionBox = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
     }
+
+    /// Whether the channel is below its high write watermark (from any thread).
+    var isWritable: Bool { channel.isWritable }
 
     /// The session this WebSocket belongs to (read and written on ``eventLoop``).
     var session: EngineSession? {

@@ -29,6 +29,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var state = State.idle
     private var responder: HTTPResponder?
     private var closeAfterResponse = false
+    /// Why the Engine.IO WebSocket upgrade of the request being read was refused (its answer's status and body).
+    private var refusedUpgrade: EngineRequestError?
 
     init(router: HTTPRouter, logger: Logger) {
         self.router = router
@@ -47,7 +49,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A refused upgrade is reported here before the request is passed on as a plain request.
-        if error is EngineRequestError || error is WebSocketUpgradeRefusal { return }
+        if let error = error as? EngineRequestError {
+            refusedUpgrade = error
+            return
+        }
+        if error is WebSocketUpgradeRefusal { return }
         context.fireErrorCaught(error)
     }
 
@@ -94,6 +100,16 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         } else {
             destination = .status(.notFound)
             limit = 0
+        }
+        if let refusal = refusedUpgrade {
+            refusedUpgrade = nil
+            if case .engine(let server) = destination, refusal.httpStatus != 400 {
+                state = .discardingBody
+                let responder = HTTPResponder(handler: self, eventLoop: context.eventLoop, extraHeaders: server.corsHeaders(for: head))
+                self.responder = responder
+                responder.respondError(refusal)
+                return
+            }
         }
         if case .status(let status) = destination {
             state = .discardingBody

@@ -30,7 +30,7 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         headers.add(name: "Sec-WebSocket-Accept", value: WebSocketAcceptKey.accept(forKey: String(key)))
         let path = EngineRequestValidation.parseQuery(ofTarget: upgradeRequest.uri).path
         if let server = router.engineServer(forPath: path) {
-            if let error = server.validateWebSocketUpgrade(upgradeRequest) {
+            if let error = server.validateWebSocketUpgrade(upgradeRequest, remoteAddress: channel.remoteAddress?.ipAddress) {
                 return channel.eventLoop.makeFailedFuture(error)
             }
             return channel.eventLoop.makeSucceededFuture(headers)
@@ -50,9 +50,15 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         let channel = context.channel
         if let server = router.engineServer(forPath: path) {
             do {
+                let limits = server.configuration.limits
+                // Above the soft limit the channel is not writable (volatile packets are dropped).
+                try channel.syncOptions?.setOption(
+                    .writeBufferWaterMark,
+                    value: .init(low: limits.outboundSoftLimit / 2, high: limits.outboundSoftLimit))
                 let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: server.configuration.maxPayload))
                 try channel.pipeline.syncOperations.addHandler(decoder)
-                let handler = EngineWebSocketHandler(maxMessageSize: server.configuration.maxPayload)
+                let handler = EngineWebSocketHandler(
+                    maxMessageSize: server.configuration.maxPayload, outboundHardLimit: limits.outboundHardLimit)
                 try channel.pipeline.syncOperations.addHandler(handler)
                 server.webSocketUpgraded(upgradeRequest, handler: handler, channel: channel)
                 return channel.eventLoop.makeSucceededVoidFuture()
