@@ -230,6 +230,24 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        /// Runs openssl (to make a certificate) and a python TLS client, both required on the machine.
+        .testTarget(
+            name: "SwitchboardTLSTests",
+            dependencies: [
+                "SwitchboardTLS", "SwitchboardTransport", "EngineIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        /// Reads `/metrics` and `/readyz` with curl.
+        .testTarget(
+            name: "SwitchboardMetricsTests",
+            dependencies: [
+                "SwitchboardMetrics", "SwitchboardTransport", "EngineIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(
             name: "SwitchboardTransportTests",
             dependencies: [

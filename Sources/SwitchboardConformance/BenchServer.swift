@@ -26,7 +26,8 @@ public struct BenchServer: Service {
         let io = SocketIOServer(logger: logger)
         Self.install(on: io)
         var router = HTTPRouter()
-        router.mount(EngineServer(configuration: EngineConfiguration(), delegate: io, logger: logger), at: "/socket.io/")
+        // The load generator opens thousands of sessions from one address: no admission limits.
+        router.mount(EngineServer(configuration: EngineConfiguration(limits: .unlimited), delegate: io, logger: logger), at: "/socket.io/")
         self.io = io
         self.http = HTTPServer(host: host, port: port, router: router, logger: logger)
     }

@@ -143,6 +143,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     func close() { sendCloseAndShutdown(code: 1000) }
 
     private func failConnection(code: UInt16) {
+        if code == 1009 { connection?.session?.server.metrics.maxPayloadHits.increment() }
         fragments = nil
         sendCloseAndShutdown(code: code)
         if let connection, let session = connection.session {

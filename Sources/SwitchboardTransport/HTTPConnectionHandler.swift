@@ -25,6 +25,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     let router: HTTPRouter
     let logger: Logger
+    /// Whether the connection is TLS.
+    let isSecure: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle
     private var responder: HTTPResponder?
@@ -32,8 +34,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Why the Engine.IO WebSocket upgrade of the request being read was refused (its answer's status and body).
     private var refusedUpgrade: EngineRequestError?
 
-    init(router: HTTPRouter, logger: Logger) {
+    init(router: HTTPRouter, isSecure: Bool, logger: Logger) {
         self.router = router
+        self.isSecure = isSecure
         self.logger = logger
     }
 
@@ -64,6 +67,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .body(var chunk):
             guard case .collecting(let head, var body, let destination, let limit) = state else { return }
             guard body.readableBytes + chunk.readableBytes <= limit else {
+                if case .engine(let server) = destination { server.metrics.maxPayloadHits.increment() }
                 state = .discardingBody
                 closeAfterResponse = true
                 respondDirectly(status: .payloadTooLarge, head: head, keepAlive: false)
@@ -120,7 +124,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             state = .discardingBody
             closeAfterResponse = true
             var extraHeaders: [(name: String, value: String)] = []
-            if case .engine(let server) = destination { extraHeaders = server.corsHeaders(for: head) }
+            if case .engine(let server) = destination {
+                extraHeaders = server.corsHeaders(for: head)
+                server.metrics.maxPayloadHits.increment()
+            }
             respondDirectly(status: .payloadTooLarge, head: head, keepAlive: false, extraHeaders: extraHeaders)
             return
         }
@@ -140,7 +147,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let responder = HTTPResponder(
                 handler: self, eventLoop: context.eventLoop, extraHeaders: server.corsHeaders(for: head))
             self.responder = responder
-            server.handlePollingRequest(head: head, body: body, remoteAddress: remoteAddress, responder: responder)
+            server.handlePollingRequest(
+                head: head, body: body, remoteAddress: remoteAddress, isSecure: isSecure, responder: responder)
         case .route(let handler):
             let responder = HTTPResponder(handler: self, eventLoop: context.eventLoop, extraHeaders: [])
             self.responder = responder

@@ -13,6 +13,8 @@ struct WebSocketUpgradeRefusal: Error {
 /// frame limit and pipeline, and Engine.IO endpoints get a frame decoder but no frame encoder.
 struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
     let router: HTTPRouter
+    /// Whether the connection is TLS.
+    let isSecure: Bool
 
     var supportedProtocol: String { "websocket" }
     var requiredUpgradeHeaders: [String] { [] }
@@ -60,7 +62,7 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
                 let handler = EngineWebSocketHandler(
                     maxMessageSize: server.configuration.maxPayload, outboundHardLimit: limits.outboundHardLimit)
                 try channel.pipeline.syncOperations.addHandler(handler)
-                server.webSocketUpgraded(upgradeRequest, handler: handler, channel: channel)
+                server.webSocketUpgraded(upgradeRequest, handler: handler, channel: channel, isSecure: isSecure)
                 return channel.eventLoop.makeSucceededVoidFuture()
             } catch {
                 return channel.eventLoop.makeFailedFuture(error)
