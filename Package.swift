@@ -185,6 +185,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardChat", "SwitchboardConformance", "SwitchboardTransport", "SwitchboardBench",
+                "SwitchboardTLS", "SwitchboardMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
