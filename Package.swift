@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "EngineIO",
                 "SwitchboardWebSocket",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -33,6 +33,8 @@ public struct EngineConfiguration: Sendable {
     public var maxPacketsPerPoll: Int = 16
     /// Session caps, connect rate and slow-consumer bounds; default ``ServerLimits/init(maxSessions:maxSessionsPerAddress:connectRate:outboundSoftLimit:outboundHardLimit:)``.
     public var limits: ServerLimits
+    /// permessage-deflate (default off) and polling gzip/deflate (default on above 1 024 bytes).
+    public var compression = EngineCompression()
     /// Decides whether a handshake may open a session; called on an event loop, must not block.
     public var allowRequest: (@Sendable (EngineHandshake) -> EngineRequestDecision)?
 

@@ -144,8 +144,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let remoteAddress = context.channel.remoteAddress?.ipAddress
         switch destination {
         case .engine(let server):
+            let compression = server.configuration.compression.httpCompressionThreshold.flatMap { threshold in
+                HTTPContentEncoding.preferred(acceptEncoding: head.headers.first(name: "accept-encoding")).map {
+                    (encoding: $0, threshold: threshold)
+                }
+            }
             let responder = HTTPResponder(
-                handler: self, eventLoop: context.eventLoop, extraHeaders: server.corsHeaders(for: head))
+                handler: self, eventLoop: context.eventLoop, extraHeaders: server.corsHeaders(for: head),
+                compression: compression)
             self.responder = responder
             server.handlePollingRequest(
                 head: head, body: body, remoteAddress: remoteAddress, isSecure: isSecure, responder: responder)

@@ -35,6 +35,9 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
             if let error = server.validateWebSocketUpgrade(upgradeRequest, remoteAddress: channel.remoteAddress?.ipAddress) {
                 return channel.eventLoop.makeFailedFuture(error)
             }
+            if let deflate = Self.negotiateDeflate(upgradeRequest, server: server) {
+                headers.add(name: "Sec-WebSocket-Extensions", value: deflate.responseHeader)
+            }
             return channel.eventLoop.makeSucceededFuture(headers)
         }
         if let route = router.webSocketRoutes[String(path)] {
@@ -59,8 +62,11 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
                     value: .init(low: limits.outboundSoftLimit / 2, high: limits.outboundSoftLimit))
                 let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: server.configuration.maxPayload))
                 try channel.pipeline.syncOperations.addHandler(decoder)
-                let handler = EngineWebSocketHandler(
-                    maxMessageSize: server.configuration.maxPayload, outboundHardLimit: limits.outboundHardLimit)
+                let handler = try EngineWebSocketHandler(
+                    maxMessageSize: server.configuration.maxPayload, outboundHardLimit: limits.outboundHardLimit,
+                    deflate: Self.negotiateDeflate(upgradeRequest, server: server).map {
+                        ($0.configuration, server.configuration.compression.perMessageDeflateThreshold ?? 0)
+                    })
                 try channel.pipeline.syncOperations.addHandler(handler)
                 server.webSocketUpgraded(upgradeRequest, handler: handler, channel: channel, isSecure: isSecure)
                 return channel.eventLoop.makeSucceededVoidFuture()
@@ -79,5 +85,15 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
             return channel.eventLoop.makeFailedFuture(error)
         }
         return route.configurePipeline(channel, upgradeRequest)
+    }
+
+    /// The agreed permessage-deflate parameters, when the server enables it and the client offers it.
+    static func negotiateDeflate(
+        _ request: HTTPRequestHead, server: EngineServer
+    ) -> (responseHeader: String, configuration: PerMessageDeflate.Configuration)? {
+        guard server.configuration.compression.perMessageDeflateThreshold != nil else { return nil }
+        let offers = request.headers["sec-websocket-extensions"]
+        guard !offers.isEmpty else { return nil }
+        return PerMessageDeflate.negotiate(offers: offers.joined(separator: ", "))
     }
 }
