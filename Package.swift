@@ -254,6 +254,7 @@ let package = Package(
             name: "SwitchboardTransportTests",
             dependencies: [
                 "SwitchboardTransport", "EngineIO", "SwitchboardWebSocket",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -107,7 +107,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         if let refusal = refusedUpgrade {
             refusedUpgrade = nil
-            if case .engine(let server) = destination, refusal.httpStatus != 400 {
+            // Answer with the refusal's own status and JSON body (503, 429, 400 with its engine.io code).
+            if case .engine(let server) = destination {
                 state = .discardingBody
                 let responder = HTTPResponder(handler: self, eventLoop: context.eventLoop, extraHeaders: server.corsHeaders(for: head))
                 self.responder = responder
