@@ -5,36 +5,36 @@ import Testing
 @Suite struct TokenBucketTests {
     @Test func fullBucketGivesItsBurstThenRefuses() {
         var bucket = TokenBucket(capacity: 3, perSecond: 1, now: 0)
-        #expect(bucket.take(now: 0))
-        #expect(bucket.take(now: 0))
-        #expect(bucket.take(now: 0))
-        #expect(!bucket.take(now: 0))
+        #expect(bucket.take(now: 0) == true)
+        #expect(bucket.take(now: 0) == true)
+        #expect(bucket.take(now: 0) == true)
+        #expect(bucket.take(now: 0) == false)
     }
 
     @Test func tokensComeBackAtTheRate() {
         var bucket = TokenBucket(capacity: 1, perSecond: 2, now: 0)
-        #expect(bucket.take(now: 0))
-        #expect(!bucket.take(now: 499))
-        #expect(bucket.take(now: 500))
-        #expect(!bucket.take(now: 500))
+        #expect(bucket.take(now: 0) == true)
+        #expect(bucket.take(now: 499) == false)
+        #expect(bucket.take(now: 500) == true)
+        #expect(bucket.take(now: 500) == false)
     }
 
     @Test func refillStopsAtCapacity() {
         var bucket = TokenBucket(capacity: 2, perSecond: 10, now: 0)
-        #expect(bucket.take(now: 0))
-        #expect(bucket.take(now: 0))
+        #expect(bucket.take(now: 0) == true)
+        #expect(bucket.take(now: 0) == true)
         // A long pause refills to 2, not 100.
-        #expect(bucket.take(now: 10_000))
-        #expect(bucket.take(now: 10_000))
-        #expect(!bucket.take(now: 10_000))
+        #expect(bucket.take(now: 10_000) == true)
+        #expect(bucket.take(now: 10_000) == true)
+        #expect(bucket.take(now: 10_000) == false)
     }
 
     @Test func clockGoingBackwardsAddsNothing() {
         var bucket = TokenBucket(capacity: 1, perSecond: 1, now: 5_000)
-        #expect(bucket.take(now: 5_000))
-        #expect(!bucket.take(now: 0))
-        #expect(!bucket.take(now: 5_999))
-        #expect(bucket.take(now: 6_000))
+        #expect(bucket.take(now: 5_000) == true)
+        #expect(bucket.take(now: 0) == false)
+        #expect(bucket.take(now: 5_999) == false)
+        #expect(bucket.take(now: 6_000) == true)
     }
 
     @Test func isFullOnlyOnceRefilled() {

@@ -103,7 +103,7 @@ struct CompressionTests {
     }
 
     @Test func negotiatedDeflateCompressesLargeMessagesBothWaysAndLeavesSmallOnesPlain() async throws {
-        let server = try await TestServer.start(configuration: Self.deflateConfiguration(threshold: 64))
+        let server = try await TestServer.start(configuration: Self.deflateConfiguration(threshold: 200))
         defer { Task { await server.stop() } }
         let (client, extensions) = try await openOfferingDeflate(server)
         #expect(extensions == "permessage-deflate")
