@@ -157,6 +157,7 @@ let package = Package(
             dependencies: [
                 "EngineIO",
                 "SwitchboardWebSocket",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -245,6 +246,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardChat", "SwitchboardConformance", "SwitchboardTransport", "SwitchboardBench",
+                "SwitchboardTLS", "SwitchboardMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -320,10 +322,29 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        /// Runs openssl (to make a certificate) and a python TLS client, both required on the machine.
+        .testTarget(
+            name: "SwitchboardTLSTests",
+            dependencies: [
+                "SwitchboardTLS", "SwitchboardTransport", "EngineIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        /// Reads `/metrics` and `/readyz` with curl.
+        .testTarget(
+            name: "SwitchboardMetricsTests",
+            dependencies: [
+                "SwitchboardMetrics", "SwitchboardTransport", "EngineIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(
             name: "SwitchboardTransportTests",
             dependencies: [
                 "SwitchboardTransport", "EngineIO", "SwitchboardWebSocket",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -14,6 +14,12 @@ public struct EngineConfiguration: Sendable {
     public var pingTimeout: Int64
     /// Largest accepted polling body or WebSocket message, in bytes; default 1 000 000, must be > 0.
     public var maxPayload: Int
+    /// engine.io's name for ``maxPayload``: the largest polling body (larger gets HTTP 413 before it is read)
+    /// or WebSocket message (larger closes the WebSocket with 1009), in bytes.
+    public var maxHttpBufferSize: Int {
+        get { maxPayload }
+        set { maxPayload = newValue }
+    }
     /// Milliseconds a WebSocket upgrade may take from its opening to the `5` packet; default 10 000.
     public var upgradeTimeout: Int64
     /// The transports clients may use; default both.
@@ -25,6 +31,10 @@ public struct EngineConfiguration: Sendable {
     /// Most packets in one polling response, at least 2; default 16, the most python-engineio clients accept
     /// (the rest go in the next poll).
     public var maxPacketsPerPoll: Int = 16
+    /// Session caps, connect rate and slow-consumer bounds; default ``ServerLimits/init(maxSessions:maxSessionsPerAddress:connectRate:outboundSoftLimit:outboundHardLimit:)``.
+    public var limits: ServerLimits
+    /// permessage-deflate (default off) and polling gzip/deflate (default on above 1 024 bytes).
+    public var compression = EngineCompression()
     /// Decides whether a handshake may open a session; called on an event loop, must not block.
     public var allowRequest: (@Sendable (EngineHandshake) -> EngineRequestDecision)?
 
@@ -37,6 +47,7 @@ public struct EngineConfiguration: Sendable {
         transports: Set<EngineTransportKind> = [.polling, .websocket],
         allowUpgrades: Bool = true,
         cors: EngineCORSConfiguration = EngineCORSConfiguration(),
+        limits: ServerLimits = ServerLimits(),
         allowRequest: (@Sendable (EngineHandshake) -> EngineRequestDecision)? = nil
     ) {
         precondition(pingInterval > 0 && pingTimeout > 0 && maxPayload > 0 && upgradeTimeout > 0)
@@ -47,6 +58,7 @@ public struct EngineConfiguration: Sendable {
         self.transports = transports
         self.allowUpgrades = allowUpgrades
         self.cors = cors
+        self.limits = limits
         self.allowRequest = allowRequest
     }
 

@@ -25,6 +25,8 @@ public enum EngineCloseReason: String, Sendable, Hashable {
     case forcedClose = "forced close"
     /// The server is shutting down.
     case serverShuttingDown = "server shutting down"
+    /// The client read too slowly: more than ``ServerLimits/outboundHardLimit`` bytes waited for it.
+    case slowConsumer = "slow consumer"
 }
 
 /// The transport an Engine.IO session currently uses.

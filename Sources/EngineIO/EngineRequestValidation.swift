@@ -1,14 +1,22 @@
 /// A refused Engine.IO HTTP request, with the code and message engine.io puts in its JSON error body.
 public struct EngineRequestError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The engine.io error code (`0`…`5`).
+    /// The engine.io error code (`0`…`5`; `6` and `7` are Switchboard's limits).
     public var code: Int
     /// The message of the JSON body.
     public var message: String
+    /// The HTTP status of the answer.
+    public var httpStatus: Int
 
-    /// Creates an error with an explicit code and message.
+    /// Creates an error with an explicit code and message; the status is 403 for code `4`, else 400.
     public init(code: Int, message: String) {
+        self.init(code: code, message: message, httpStatus: code == 4 ? 403 : 400)
+    }
+
+    /// Creates an error with an explicit code, message and HTTP status.
+    public init(code: Int, message: String, httpStatus: Int) {
         self.code = code
         self.message = message
+        self.httpStatus = httpStatus
     }
 
     /// `0`: the `transport` query parameter is missing, unknown or not enabled.
@@ -26,8 +34,13 @@ public struct EngineRequestError: Error, Hashable, Sendable, CustomStringConvert
     /// `5`: `EIO` is missing or not `4`.
     public static let unsupportedProtocolVersion = EngineRequestError(code: 5, message: "Unsupported protocol version")
 
-    /// The HTTP status: 403 for ``forbidden(_:)``, 400 otherwise.
-    public var httpStatus: Int { code == 4 ? 403 : 400 }
+    /// `6` (HTTP 503, a Switchboard extension): ``ServerLimits/maxSessions`` is reached.
+    public static let serverAtCapacity = EngineRequestError(code: 6, message: "Server at capacity", httpStatus: 503)
+    /// `6` (HTTP 503, a Switchboard extension): ``ServerLimits/maxSessionsPerAddress`` is reached.
+    public static let addressAtCapacity = EngineRequestError(
+        code: 6, message: "Too many sessions from this address", httpStatus: 503)
+    /// `7` (HTTP 429, a Switchboard extension): the address opens sessions faster than ``ServerLimits/connectRate``.
+    public static let rateLimited = EngineRequestError(code: 7, message: "Too many handshakes", httpStatus: 429)
 
     /// The JSON body, e.g. `{"code":1,"message":"Session ID unknown"}`.
     public var jsonBody: String {

@@ -49,6 +49,9 @@ public enum EngineSendAction: Sendable, Equatable {
     case writeWebSocket
     /// Answer the parked poll with these packets (the queue, ending with the new messages).
     case answerParkedPoll([EngineOutboundPacket])
+    /// The queue grew above ``EngineSessionStateMachine/Timing/outboundHardLimit``: carry out these
+    /// actions, which close the session with ``EngineCloseReason/slowConsumer``.
+    case close([EngineSessionAction])
 }
 
 /// Whether a polling `POST` may deliver its packets.
@@ -89,21 +92,33 @@ public struct EngineSessionStateMachine: Sendable {
         public var upgradeTimeout: Int64
         /// Most packets in one polling response (not a duration; the rest wait for the next poll).
         public var maxPacketsPerPoll: Int
+        /// Queued bytes above which ``EngineSessionStateMachine/isBackedUp`` is `true` (not a duration).
+        public var outboundSoftLimit: Int
+        /// Queued bytes above which a send closes the session with ``EngineCloseReason/slowConsumer``;
+        /// `nil` for never (not a duration).
+        public var outboundHardLimit: Int?
 
         /// Creates the timing.
-        public init(pingInterval: Int64, pingTimeout: Int64, upgradeTimeout: Int64, maxPacketsPerPoll: Int = 16) {
+        public init(
+            pingInterval: Int64, pingTimeout: Int64, upgradeTimeout: Int64, maxPacketsPerPoll: Int = 16,
+            outboundSoftLimit: Int = 1 << 20, outboundHardLimit: Int? = 16 << 20
+        ) {
             precondition(maxPacketsPerPoll >= 2)
             self.pingInterval = pingInterval
             self.pingTimeout = pingTimeout
             self.upgradeTimeout = upgradeTimeout
             self.maxPacketsPerPoll = maxPacketsPerPoll
+            self.outboundSoftLimit = outboundSoftLimit
+            self.outboundHardLimit = outboundHardLimit
         }
 
         /// The timing of a configuration.
         public init(_ configuration: EngineConfiguration) {
             self.init(
                 pingInterval: configuration.pingInterval, pingTimeout: configuration.pingTimeout,
-                upgradeTimeout: configuration.upgradeTimeout, maxPacketsPerPoll: configuration.maxPacketsPerPoll)
+                upgradeTimeout: configuration.upgradeTimeout, maxPacketsPerPoll: configuration.maxPacketsPerPoll,
+                outboundSoftLimit: configuration.limits.outboundSoftLimit,
+                outboundHardLimit: configuration.limits.outboundHardLimit)
         }
     }
 
@@ -113,6 +128,8 @@ public struct EngineSessionStateMachine: Sendable {
     public private(set) var hasParkedPoll = false
     /// Packets waiting for a poll (polling and upgrading only).
     public private(set) var queue: Deque<EngineOutboundPacket> = []
+    /// Bytes of the packets in ``queue`` (message payloads plus one type byte each).
+    public private(set) var queuedBytes = 0
     let timing: Timing
     var nextPingAt: Int64?
     var pongDeadline: Int64?
@@ -130,6 +147,9 @@ public struct EngineSessionStateMachine: Sendable {
     public var transport: EngineTransportKind {
         phase == .websocket ? .websocket : .polling
     }
+
+    /// Whether more than ``Timing/outboundSoftLimit`` bytes wait for a poll (the client reads too slowly).
+    public var isBackedUp: Bool { queuedBytes > timing.outboundSoftLimit }
 
     /// Whether the session is over.
     public var isClosed: Bool { phase == .closed }
@@ -269,6 +289,7 @@ public struct EngineSessionStateMachine: Sendable {
             if !queue.isEmpty {
                 let packets = Array(queue)
                 queue.removeAll()
+                queuedBytes = 0
                 actions.append(.writeWebSocket(packets))
             }
             return actions
@@ -304,10 +325,13 @@ public struct EngineSessionStateMachine: Sendable {
         case .websocket:
             return .writeWebSocket
         case .polling, .upgrading:
-            for message in messages { queue.append(.message(message)) }
+            for message in messages { enqueue(.message(message)) }
             if hasParkedPoll {
                 hasParkedPoll = false
                 return .answerParkedPoll(drainQueue())
+            }
+            if let hardLimit = timing.outboundHardLimit, queuedBytes > hardLimit {
+                return .close(closeWithoutGoodbye(reason: .slowConsumer))
             }
             return .queued
         }
@@ -384,7 +408,7 @@ public struct EngineSessionStateMachine: Sendable {
             case .websocket:
                 actions.append(.writeWebSocket([.ping]))
             case .polling, .upgrading:
-                queue.append(.ping)
+                enqueue(.ping)
                 if hasParkedPoll {
                     hasParkedPoll = false
                     actions.append(.answerParkedPoll(drainQueue()))
@@ -403,7 +427,13 @@ public struct EngineSessionStateMachine: Sendable {
         let count = min(queue.count, timing.maxPacketsPerPoll)
         let packets = Array(queue.prefix(count))
         queue.removeFirst(count)
+        queuedBytes = queue.isEmpty ? 0 : queuedBytes - packets.reduce(0) { $0 + $1.queuedSize }
         return packets
+    }
+
+    private mutating func enqueue(_ packet: EngineOutboundPacket) {
+        queue.append(packet)
+        queuedBytes += packet.queuedSize
     }
 
     /// Closes because of an error or timeout: a parked poll gets the close packet, WebSockets are closed.
@@ -425,7 +455,18 @@ public struct EngineSessionStateMachine: Sendable {
         }
         phase = .closed
         queue.removeAll()
+        queuedBytes = 0
         actions.append(.sessionClosed(reason))
         return actions
+    }
+}
+
+extension EngineOutboundPacket {
+    /// What the packet counts towards a session's queued bytes: the payload plus the type byte.
+    var queuedSize: Int {
+        switch self {
+        case .control: 1
+        case .message(let message): message.payload.readableBytes + 1
+        }
     }
 }

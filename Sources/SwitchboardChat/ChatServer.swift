@@ -15,7 +15,15 @@ public struct ChatServer: Service {
     public let http: HTTPServer
 
     /// Creates the server; nothing listens until ``run()``.
-    public init(configuration: ChatServerConfiguration, logger: Logger) throws {
+    ///
+    /// - Parameters:
+    ///   - security: TLS for HTTPS/WSS (`SwitchboardTLS`), or `nil` for plain HTTP.
+    ///   - readiness: set ready while the server accepts work (for a `/readyz` route).
+    ///   - addRoutes: adds operational routes (`/metrics`, `/readyz`) to the router.
+    public init(
+        configuration: ChatServerConfiguration, logger: Logger, security: TransportSecurity? = nil,
+        readiness: ServerReadiness = ServerReadiness(), addRoutes: (inout HTTPRouter) -> Void = { _ in }
+    ) throws {
         let io = SocketIOServer(logger: logger)
         ChatEvents(configuration: configuration).install(on: io)
         let engine = EngineServer(configuration: EngineConfiguration(), delegate: io, logger: logger)
@@ -30,9 +38,12 @@ public struct ChatServer: Service {
             headers.add(name: "Cache-Control", value: "no-store")
             return HTTPResponse(status: .ok, headers: headers, body: ByteBuffer(string: #"{"status":"ok"}"#))
         }
+        addRoutes(&router)
 
         self.io = io
-        self.http = HTTPServer(host: configuration.host, port: configuration.port, router: router, logger: logger)
+        self.http = HTTPServer(
+            host: configuration.host, port: configuration.port, router: router, security: security, readiness: readiness,
+            logger: logger)
     }
 
     /// Listens until graceful shutdown.

@@ -21,14 +21,20 @@ public struct BenchServer: Service {
     /// The HTTP server; read its `localPort` once running.
     public let http: HTTPServer
 
-    /// Creates the server; nothing listens until ``run()``.
-    public init(host: String, port: Int, logger: Logger) {
+    /// Creates the server; nothing listens until ``run()``. `addRoutes` adds operational routes
+    /// (`/metrics`, `/readyz`); `readiness` is set ready while the server accepts work.
+    public init(
+        host: String, port: Int, logger: Logger, readiness: ServerReadiness = ServerReadiness(),
+        addRoutes: (inout HTTPRouter) -> Void = { _ in }
+    ) {
         let io = SocketIOServer(logger: logger)
         Self.install(on: io)
         var router = HTTPRouter()
-        router.mount(EngineServer(configuration: EngineConfiguration(), delegate: io, logger: logger), at: "/socket.io/")
+        // The load generator opens thousands of sessions from one address: no admission limits.
+        router.mount(EngineServer(configuration: EngineConfiguration(limits: .unlimited), delegate: io, logger: logger), at: "/socket.io/")
+        addRoutes(&router)
         self.io = io
-        self.http = HTTPServer(host: host, port: port, router: router, logger: logger)
+        self.http = HTTPServer(host: host, port: port, router: router, readiness: readiness, logger: logger)
     }
 
     /// Binds, prints `LISTENING <port> <pid>` on standard output, and serves until graceful shutdown.

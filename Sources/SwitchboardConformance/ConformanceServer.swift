@@ -21,7 +21,9 @@ public struct ConformanceServer: Service {
         pingInterval: 300,
         pingTimeout: 200,
         maxPayload: 1_000_000,
-        cors: .anyOriginWithCredentials
+        cors: .anyOriginWithCredentials,
+        // The protocol suites open many sessions from one address in quick succession.
+        limits: .unlimited
     )
 
     /// The single-threaded event loop group conformance mode runs on.

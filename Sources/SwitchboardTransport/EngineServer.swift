@@ -1,6 +1,7 @@
 import EngineIO
 import Foundation
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -14,7 +15,10 @@ public final class EngineServer: Sendable {
     public let configuration: EngineConfiguration
     let delegate: any EngineServerDelegate
     let logger: Logger
+    let metrics: EngineMetrics
     private let sessions = NIOLockedValueBox<[String: EngineSession]>([:])
+    /// Session caps and connect rates; `nil` when ``ServerLimits/limitsAdmission`` is off (no lock taken).
+    private let admission: NIOLockedValueBox<SessionAdmission>?
 
     /// Creates a server.
     ///
@@ -22,10 +26,18 @@ public final class EngineServer: Sendable {
     ///   - configuration: heartbeat, size, transport and CORS settings.
     ///   - delegate: accepts new sessions (the Socket.IO server, or ``EngineEchoDelegate``).
     ///   - logger: receives per-session debug events under `engine.sid`.
-    public init(configuration: EngineConfiguration, delegate: any EngineServerDelegate, logger: Logger) {
+    ///   - metricsFactory: where the server's metrics go (see the transport's Metrics article); by default the
+    ///     bootstrapped `MetricsSystem`, which must be bootstrapped before the server is created.
+    public init(
+        configuration: EngineConfiguration, delegate: any EngineServerDelegate, logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
         self.delegate = delegate
         self.logger = logger
+        self.metrics = EngineMetrics(factory: metricsFactory)
+        self.admission =
+            configuration.limits.limitsAdmission ? NIOLockedValueBox(SessionAdmission(limits: configuration.limits)) : nil
     }
 
     /// The number of open sessions.
@@ -41,8 +53,10 @@ public final class EngineServer: Sendable {
         for session in sessions.withLockedValue({ Array($0.values) }) { session.terminate(reason: reason) }
     }
 
-    func sessionEnded(_ id: String) {
+    func sessionEnded(_ id: String, address: String?, transport: EngineTransportKind, reason: EngineCloseReason) {
         _ = sessions.withLockedValue { $0.removeValue(forKey: id) }
+        metrics.sessionClosed(transport: transport, reason: reason)
+        admission?.withLockedValue { $0.close(address: address) }
         logger.debug("engine session closed", metadata: ["engine.sid": "\(id)"])
     }
 
@@ -63,22 +77,37 @@ public final class EngineServer: Sendable {
     // MARK: Polling
 
     /// Serves one complete polling (or preflight, or refused) request; on the connection's loop.
-    func handlePollingRequest(head: HTTPRequestHead, body: ByteBuffer, remoteAddress: String?, responder: HTTPResponder) {
+    func handlePollingRequest(
+        head: HTTPRequestHead, body: ByteBuffer, remoteAddress: String?, isSecure: Bool, responder: HTTPResponder
+    ) {
         let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
         let target = EngineRequestValidation.classify(
             method: head.method.rawValue, query: query, isWebSocketUpgrade: false, transports: configuration.transports)
         switch target {
         case .failure(let error):
+            metrics.handshakeError(error)
             responder.respondError(error)
         case .success(.preflight):
             responder.respond(status: .noContent, contentType: nil, body: ByteBuffer())
         case .success(.handshake):
-            let handshake = makeHandshake(head: head, query: query, remoteAddress: remoteAddress)
+            if let refusal = admission?.withLockedValue({ admission in
+                admission.attempt(address: remoteAddress, now: monotonicMilliseconds()) ?? admission.open(address: remoteAddress)
+            }) {
+                logger.debug("polling handshake refused", metadata: ["engine.refusal": "\(refusal)"])
+                metrics.limitHit(refusal)
+                metrics.handshakeError(refusal.requestError)
+                responder.respondError(refusal.requestError)
+                return
+            }
+            let handshake = makeHandshake(head: head, query: query, remoteAddress: remoteAddress, isSecure: isSecure)
             if let error = admit(handshake) {
+                admission?.withLockedValue { $0.close(address: remoteAddress) }
+                metrics.handshakeError(error)
                 responder.respondError(error)
                 return
             }
             let session = openSession(handshake: handshake, transport: .polling, eventLoop: responder.eventLoop)
+            metrics.handshake(.polling)
             let open = EnginePacket.open(
                 ByteBuffer(string: EngineOpenPacket.json(sid: session.id, upgrades: configuration.upgrades(from: .polling), configuration: configuration)))
             session.start(webSocket: nil)
@@ -86,10 +115,16 @@ public final class EngineServer: Sendable {
             delegate.engineServer(didAccept: session)
             responder.respondPayload(PollingPayload.encode(CollectionOfOne(open), allocator: ByteBufferAllocator()))
         case .success(.poll(let sid)):
-            guard let session = session(sid) else { return responder.respondError(.unknownSessionID) }
+            guard let session = session(sid) else {
+                metrics.handshakeError(.unknownSessionID)
+                return responder.respondError(.unknownSessionID)
+            }
             session.pollRequestReceived(responder)
         case .success(.post(let sid)):
-            guard let session = session(sid) else { return responder.respondError(.unknownSessionID) }
+            guard let session = session(sid) else {
+                metrics.handshakeError(.unknownSessionID)
+                return responder.respondError(.unknownSessionID)
+            }
             session.postRequestReceived(body, responder: responder)
         case .success(.upgrade):
             responder.respondError(.badRequest)
@@ -99,7 +134,14 @@ public final class EngineServer: Sendable {
     // MARK: WebSocket
 
     /// Checks a WebSocket upgrade request before the 101 answer; `nil` when it may proceed.
-    func validateWebSocketUpgrade(_ head: HTTPRequestHead) -> EngineRequestError? {
+    /// A new session (no `sid`) takes a connect-rate token from `remoteAddress` and must fit the caps.
+    func validateWebSocketUpgrade(_ head: HTTPRequestHead, remoteAddress: String?) -> EngineRequestError? {
+        let error = webSocketUpgradeError(head, remoteAddress: remoteAddress)
+        if let error { metrics.handshakeError(error) }
+        return error
+    }
+
+    private func webSocketUpgradeError(_ head: HTTPRequestHead, remoteAddress: String?) -> EngineRequestError? {
         let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
         switch EngineRequestValidation.classify(
             method: head.method.rawValue, query: query, isWebSocketUpgrade: true, transports: configuration.transports)
@@ -110,6 +152,11 @@ public final class EngineServer: Sendable {
             guard session(sid) != nil else { return .unknownSessionID }
             return configuration.allowUpgrades ? nil : .badRequest
         case .success(.handshake):
+            if let refusal = admission?.withLockedValue({ $0.attempt(address: remoteAddress, now: monotonicMilliseconds()) }) {
+                logger.debug("WebSocket handshake refused", metadata: ["engine.refusal": "\(refusal)"])
+                metrics.limitHit(refusal)
+                return refusal.requestError
+            }
             return nil
         case .success:
             return .badRequest
@@ -117,7 +164,7 @@ public final class EngineServer: Sendable {
     }
 
     /// A WebSocket completed its 101 on `channel` (on the channel's loop, handler already in the pipeline).
-    func webSocketUpgraded(_ head: HTTPRequestHead, handler: EngineWebSocketHandler, channel: any Channel) {
+    func webSocketUpgraded(_ head: HTTPRequestHead, handler: EngineWebSocketHandler, channel: any Channel, isSecure: Bool) {
         guard let connection = handler.connection else { return }
         let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
         if let sid = query["sid"], !sid.isEmpty {
@@ -129,13 +176,24 @@ public final class EngineServer: Sendable {
             session.webSocketOpened(connection)
             return
         }
-        let handshake = makeHandshake(head: head, query: query, remoteAddress: channel.remoteAddress?.ipAddress)
+        let remoteAddress = channel.remoteAddress?.ipAddress
+        // The caps were checked before the 101; another handshake may have taken the last slot since.
+        if let refusal = admission?.withLockedValue({ $0.open(address: remoteAddress) }) {
+            logger.debug("WebSocket handshake refused", metadata: ["engine.refusal": "\(refusal)"])
+            metrics.limitHit(refusal)
+            connection.close()
+            return
+        }
+        let handshake = makeHandshake(head: head, query: query, remoteAddress: remoteAddress, isSecure: isSecure)
         if let error = admit(handshake) {
+            admission?.withLockedValue { $0.close(address: remoteAddress) }
+            metrics.handshakeError(error)
             logger.debug("WebSocket handshake refused", metadata: ["engine.error": "\(error)"])
             connection.close()
             return
         }
         let session = openSession(handshake: handshake, transport: .websocket, eventLoop: channel.eventLoop)
+        metrics.handshake(.websocket)
         connection.session = session
         let open = EnginePacket.open(
             ByteBuffer(string: EngineOpenPacket.json(sid: session.id, upgrades: [], configuration: configuration)))
@@ -164,16 +222,19 @@ public final class EngineServer: Sendable {
                 return true
             }
             if inserted {
+                metrics.sessions(transport).increment()
                 logger.debug("engine session opened", metadata: ["engine.sid": "\(id)", "engine.transport": "\(transport.rawValue)"])
                 return session
             }
         }
     }
 
-    private func makeHandshake(head: HTTPRequestHead, query: [String: String], remoteAddress: String?) -> EngineHandshake {
+    private func makeHandshake(
+        head: HTTPRequestHead, query: [String: String], remoteAddress: String?, isSecure: Bool
+    ) -> EngineHandshake {
         EngineHandshake(
             url: head.uri, query: query, headers: head.headers.map { (name: $0.name, value: $0.value) },
-            remoteAddress: remoteAddress, isSecure: false,
+            remoteAddress: remoteAddress, isSecure: isSecure,
             issuedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
     }
 

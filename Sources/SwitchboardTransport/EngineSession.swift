@@ -48,12 +48,27 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
             return
         }
         switch machine.send(messages) {
-        case .drop, .queued:
+        case .drop:
+            return
+        case .queued:
             break
         case .writeWebSocket:
             socket?.write(messages.map(\.webSocketFrame))
         case .answerParkedPoll(let packets):
             answerParked(packets)
+        case .close(let actions):
+            server.logger.debug("slow consumer disconnected", metadata: ["engine.sid": "\(id)"])
+            perform(actions, request: nil, webSocket: nil)
+            return
+        }
+        server.metrics.sent(messages)
+    }
+
+    var isWritable: Bool {
+        switch machine.phase {
+        case .websocket: socket?.isWritable ?? false
+        case .polling, .upgrading: !machine.isBackedUp
+        case .closing, .closed: false
         }
     }
 
@@ -167,6 +182,7 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
         case .none:
             rescheduleTimer()  // a pong moves the next ping
         case .deliver(let message):
+            server.metrics.received(message)
             delegate?.engineConnection(self, didReceive: message)
         case .perform(let actions):
             perform(actions, request: nil, webSocket: nil)
@@ -214,6 +230,8 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
                 socket = probeSocket
                 probeSocket = nil
                 transportBox.withLockedValue { $0 = .websocket }
+                server.metrics.pollingSessions.decrement()
+                server.metrics.webSocketSessions.increment()
             case .closeWebSocket:
                 socket?.close()
                 socket = nil
@@ -221,7 +239,7 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
                 timer?.cancel()
                 timer = nil
                 timerDeadline = nil
-                server.sessionEnded(id)
+                server.sessionEnded(id, address: handshake.remoteAddress, transport: transport, reason: reason)
                 let delegate = self.delegate
                 self.delegate = nil
                 delegate?.engineConnection(self, didCloseWith: reason)

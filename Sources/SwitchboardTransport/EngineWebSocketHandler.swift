@@ -1,6 +1,7 @@
 import EngineIO
 import NIOCore
 import NIOWebSocket
+import SwitchboardWebSocket
 
 /// The Engine.IO WebSocket transport of one connection: one Engine.IO packet per message.
 ///
@@ -12,6 +13,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     let maxMessageSize: Int
+    /// Bytes buffered in the channel above which the reader is cut off (`nil`: never).
+    let outboundHardLimit: Int?
     private var context: ChannelHandlerContext?
     /// The session-facing handle; `nil` once the channel is inactive (breaks the reference cycle).
     private(set) var connection: EngineWebSocketConnection?
@@ -19,15 +22,28 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private var fragmentsAreBinary = false
     private var closing = false
     private var failed = false
+    private var slowConsumer = false
+    /// permessage-deflate, when negotiated: outbound messages of at least `compressionThreshold` bytes.
+    private let deflater: PerMessageDeflater?
+    private let inflater: PerMessageInflater?
+    private let compressionThreshold: Int
+    private var fragmentsAreCompressed = false
     private var flushScheduled = false
 
-    init(maxMessageSize: Int) {
+    init(
+        maxMessageSize: Int, outboundHardLimit: Int?,
+        deflate: (configuration: PerMessageDeflate.Configuration, threshold: Int)? = nil
+    ) throws {
         self.maxMessageSize = maxMessageSize
+        self.outboundHardLimit = outboundHardLimit
+        self.deflater = try deflate.map { try PerMessageDeflater(configuration: $0.configuration) }
+        self.inflater = try deflate.map { try PerMessageInflater(configuration: $0.configuration, allocator: ByteBufferAllocator()) }
+        self.compressionThreshold = deflate?.threshold ?? 0
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.connection = EngineWebSocketConnection(handler: self, eventLoop: context.eventLoop)
+        self.connection = EngineWebSocketConnection(handler: self, channel: context.channel)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -36,7 +52,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if let connection {
-            connection.session?.webSocketClosed(connection, reason: failed ? .transportError : .transportClose)
+            let reason: EngineCloseReason = slowConsumer ? .slowConsumer : failed ? .transportError : .transportClose
+            connection.session?.webSocketClosed(connection, reason: reason)
         }
         connection = nil
         context.fireChannelInactive()
@@ -57,14 +74,21 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard !closing else { return }
-        if frame.rsv1 || frame.rsv2 || frame.rsv3 || frame.maskKey == nil {
+        // RSV1 marks a compressed message, only on its first frame and only once negotiated.
+        let compressed = frame.rsv1 && inflater != nil && (frame.opcode == .text || frame.opcode == .binary)
+        if (frame.rsv1 && !compressed) || frame.rsv2 || frame.rsv3 || frame.maskKey == nil {
             failConnection(code: 1002)
             return
         }
         switch frame.opcode {
         case .text, .binary:
             guard fragments == nil else { return failConnection(code: 1002) }
-            if frame.fin {
+            if compressed {
+                fragmentsAreCompressed = true
+                fragmentsAreBinary = frame.opcode == .binary
+                fragments = context.channel.allocator.buffer(capacity: 0)
+                inflateFragment(frame)
+            } else if frame.fin {
                 deliver(frame.unmaskedData, binary: frame.opcode == .binary)
             } else {
                 fragments = frame.unmaskedData
@@ -72,6 +96,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
             }
         case .continuation:
             guard var buffer = fragments else { return failConnection(code: 1002) }
+            if fragmentsAreCompressed { return inflateFragment(frame) }
             var data = frame.unmaskedData
             guard buffer.readableBytes + data.readableBytes <= maxMessageSize else { return failConnection(code: 1009) }
             buffer.writeBuffer(&data)
@@ -98,6 +123,25 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
         }
     }
 
+    /// Inflates one frame of a compressed message into `fragments`; delivers the message on its last frame.
+    private func inflateFragment(_ frame: WebSocketFrame) {
+        guard let inflater, var buffer = fragments else { return }
+        fragments = nil
+        do {
+            try inflater.inflate(frame.unmaskedData, isFinal: frame.fin, appendingTo: &buffer, limit: maxMessageSize)
+        } catch {
+            try? inflater.reset()
+            fragmentsAreCompressed = false
+            return failConnection(code: error == .tooLarge ? 1009 : 1007)
+        }
+        if frame.fin {
+            fragmentsAreCompressed = false
+            deliver(buffer, binary: fragmentsAreBinary)
+        } else {
+            fragments = buffer
+        }
+    }
+
     private func deliver(_ data: ByteBuffer, binary: Bool) {
         guard let connection, let session = connection.session else { return }
         if binary {
@@ -115,7 +159,21 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     /// Writes complete frames; one flush for the tick.
     func write(_ frames: [ByteBuffer]) {
         guard let context, !closing else { return }
-        for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+        if deflater != nil {
+            for frame in frames { context.write(wrapOutboundOut(compressedIfWorthIt(frame, allocator: context.channel.allocator)), promise: nil) }
+        } else {
+            for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+        }
+        // Only a channel above its high watermark can be above the hard limit: the common case costs one check.
+        if let outboundHardLimit, !context.channel.isWritable,
+            let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
+        {
+            // The client does not read: a close frame would never get through, so drop the connection.
+            slowConsumer = true
+            closing = true
+            context.close(promise: nil)
+            return
+        }
         guard !flushScheduled else { return }
         flushScheduled = true
         context.eventLoop.assumeIsolated().execute {
@@ -124,10 +182,24 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
         }
     }
 
+    /// The frame re-encoded with a deflated payload and RSV1 set, when it is a final text or binary frame of at
+    /// least `compressionThreshold` payload bytes; otherwise the frame as it is (control frames, small messages).
+    private func compressedIfWorthIt(_ frame: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard let deflater, let header = ServerFrameHeader(frame) else { return frame }
+        guard header.fin, header.opcode == 0x1 || header.opcode == 0x2, header.payloadLength >= max(compressionThreshold, 1)
+        else { return frame }
+        let payload = frame.getSlice(at: frame.readerIndex + header.headerLength, length: header.payloadLength)!
+        guard let compressed = try? deflater.compress(payload, allocator: allocator) else { return frame }
+        var out = WebSocketFraming.serverFrame(opcode: header.opcode, prefix: nil, payload: compressed, allocator: allocator)
+        out.setInteger(UInt8(0xC0) | header.opcode, at: out.readerIndex)  // FIN + RSV1
+        return out
+    }
+
     /// Closes with status 1000 (normal closure).
     func close() { sendCloseAndShutdown(code: 1000) }
 
     private func failConnection(code: UInt16) {
+        if code == 1009 { connection?.session?.server.metrics.maxPayloadHits.increment() }
         fragments = nil
         sendCloseAndShutdown(code: code)
         if let connection, let session = connection.session {
@@ -149,14 +221,19 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 /// A thread-safe handle on one Engine.IO WebSocket, for the session that uses it (possibly on another loop).
 final class EngineWebSocketConnection: Sendable {
     let eventLoop: any EventLoop
+    private let channel: any Channel
     private let handler: NIOLoopBound<EngineWebSocketHandler>
     private let sessionBox: NIOLoopBoundBox<EngineSession?>
 
-    init(handler: EngineWebSocketHandler, eventLoop: any EventLoop) {
-        self.eventLoop = eventLoop
-        self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
-        self.sessionBox = NIOLoopBoundBox(nil, eventLoop: eventLoop)
+    init(handler: EngineWebSocketHandler, channel: any Channel) {
+        self.eventLoop = channel.eventLoop
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        self.sessionBox = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
     }
+
+    /// Whether the channel is below its high write watermark (from any thread).
+    var isWritable: Bool { channel.isWritable }
 
     /// The session this WebSocket belongs to (read and written on ``eventLoop``).
     var session: EngineSession? {
@@ -180,5 +257,35 @@ final class EngineWebSocketConnection: Sendable {
         } else {
             eventLoop.execute { self.handler.value.close() }
         }
+    }
+}
+
+/// The header of an unmasked server frame we framed ourselves (``WebSocketFraming``).
+struct ServerFrameHeader {
+    var fin: Bool
+    var opcode: UInt8
+    var headerLength: Int
+    var payloadLength: Int
+
+    init?(_ frame: ByteBuffer) {
+        guard let first = frame.getInteger(at: frame.readerIndex, as: UInt8.self),
+            let second = frame.getInteger(at: frame.readerIndex + 1, as: UInt8.self)
+        else { return nil }
+        fin = first & 0x80 != 0
+        opcode = first & 0x0F
+        switch second & 0x7F {
+        case 126:
+            guard let length = frame.getInteger(at: frame.readerIndex + 2, as: UInt16.self) else { return nil }
+            headerLength = 4
+            payloadLength = Int(length)
+        case 127:
+            guard let length = frame.getInteger(at: frame.readerIndex + 2, as: UInt64.self) else { return nil }
+            headerLength = 10
+            payloadLength = Int(length)
+        default:
+            headerLength = 2
+            payloadLength = Int(second & 0x7F)
+        }
+        guard frame.readableBytes == headerLength + payloadLength else { return nil }
     }
 }

@@ -25,13 +25,18 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     let router: HTTPRouter
     let logger: Logger
+    /// Whether the connection is TLS.
+    let isSecure: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle
     private var responder: HTTPResponder?
     private var closeAfterResponse = false
+    /// Why the Engine.IO WebSocket upgrade of the request being read was refused (its answer's status and body).
+    private var refusedUpgrade: EngineRequestError?
 
-    init(router: HTTPRouter, logger: Logger) {
+    init(router: HTTPRouter, isSecure: Bool, logger: Logger) {
         self.router = router
+        self.isSecure = isSecure
         self.logger = logger
     }
 
@@ -47,7 +52,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A refused upgrade is reported here before the request is passed on as a plain request.
-        if error is EngineRequestError || error is WebSocketUpgradeRefusal { return }
+        if let error = error as? EngineRequestError {
+            refusedUpgrade = error
+            return
+        }
+        if error is WebSocketUpgradeRefusal { return }
         context.fireErrorCaught(error)
     }
 
@@ -58,6 +67,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .body(var chunk):
             guard case .collecting(let head, var body, let destination, let limit) = state else { return }
             guard body.readableBytes + chunk.readableBytes <= limit else {
+                if case .engine(let server) = destination { server.metrics.maxPayloadHits.increment() }
                 state = .discardingBody
                 closeAfterResponse = true
                 respondDirectly(status: .payloadTooLarge, head: head, keepAlive: false)
@@ -103,6 +113,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             destination = .status(.notFound)
             limit = 0
         }
+        if let refusal = refusedUpgrade {
+            refusedUpgrade = nil
+            // Answer with the refusal's own status and JSON body (503, 429, 400 with its engine.io code).
+            if case .engine(let server) = destination {
+                state = .discardingBody
+                let responder = HTTPResponder(handler: self, eventLoop: context.eventLoop, extraHeaders: server.corsHeaders(for: head))
+                self.responder = responder
+                responder.respondError(refusal)
+                return
+            }
+        }
         if case .status(let status) = destination {
             state = .discardingBody
             respondDirectly(status: status, head: head, keepAlive: head.isKeepAlive)
@@ -112,7 +133,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             state = .discardingBody
             closeAfterResponse = true
             var extraHeaders: [(name: String, value: String)] = []
-            if case .engine(let server) = destination { extraHeaders = server.corsHeaders(for: head) }
+            if case .engine(let server) = destination {
+                extraHeaders = server.corsHeaders(for: head)
+                server.metrics.maxPayloadHits.increment()
+            }
             respondDirectly(status: .payloadTooLarge, head: head, keepAlive: false, extraHeaders: extraHeaders)
             return
         }
@@ -129,10 +153,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let remoteAddress = context.channel.remoteAddress?.ipAddress
         switch destination {
         case .engine(let server):
+            let compression = server.configuration.compression.httpCompressionThreshold.flatMap { threshold in
+                HTTPContentEncoding.preferred(acceptEncoding: head.headers.first(name: "accept-encoding")).map {
+                    (encoding: $0, threshold: threshold)
+                }
+            }
             let responder = HTTPResponder(
-                handler: self, eventLoop: context.eventLoop, extraHeaders: server.corsHeaders(for: head))
+                handler: self, eventLoop: context.eventLoop, extraHeaders: server.corsHeaders(for: head),
+                compression: compression)
             self.responder = responder
-            server.handlePollingRequest(head: head, body: body, remoteAddress: remoteAddress, responder: responder)
+            server.handlePollingRequest(
+                head: head, body: body, remoteAddress: remoteAddress, isSecure: isSecure, responder: responder)
         case .route(let handler):
             let responder = HTTPResponder(handler: self, eventLoop: context.eventLoop, extraHeaders: [])
             self.responder = responder

@@ -18,11 +18,17 @@ final class HTTPResponder: Sendable {
     /// Headers added to every answer (CORS).
     let extraHeaders: [(name: String, value: String)]
     private let state = NIOLockedValueBox(AbortState.waiting(nil))
+    /// How polling payloads of at least `threshold` bytes are compressed, if the client accepts it.
+    let compression: (encoding: HTTPContentEncoding, threshold: Int)?
 
-    init(handler: HTTPConnectionHandler, eventLoop: any EventLoop, extraHeaders: [(name: String, value: String)]) {
+    init(
+        handler: HTTPConnectionHandler, eventLoop: any EventLoop, extraHeaders: [(name: String, value: String)],
+        compression: (encoding: HTTPContentEncoding, threshold: Int)? = nil
+    ) {
         self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
         self.eventLoop = eventLoop
         self.extraHeaders = extraHeaders
+        self.compression = compression
     }
 
     /// Sets what happens if the client disconnects before the answer; runs at once if it already did.
@@ -78,7 +84,17 @@ final class HTTPResponder: Sendable {
 
     /// `200` with a polling payload.
     func respondPayload(_ body: ByteBuffer) {
-        respond(status: .ok, contentType: "text/plain; charset=UTF-8", body: body)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/plain; charset=UTF-8")
+        if let compression, body.readableBytes >= compression.threshold,
+            let compressed = compression.encoding.compress(body, allocator: ByteBufferAllocator())
+        {
+            headers.add(name: "Content-Encoding", value: compression.encoding.rawValue)
+            headers.add(name: "Vary", value: "Accept-Encoding")
+            respond(status: .ok, headers: headers, body: compressed)
+            return
+        }
+        respond(status: .ok, headers: headers, body: body)
     }
 
     /// The Engine.IO JSON error answer.

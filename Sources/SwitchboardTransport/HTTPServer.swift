@@ -33,6 +33,10 @@ public final class HTTPServer: Service, Sendable {
     let logger: Logger
     /// How long shutdown waits for sessions to end after asking them to close, in milliseconds.
     public let drainTimeoutMilliseconds: Int64
+    /// What runs in front of HTTP on each connection (TLS), if anything.
+    public let security: TransportSecurity?
+    /// Set ready once listening, not ready as soon as shutdown begins (for a `/readyz` route).
+    public let readiness: ServerReadiness
     private let state = NIOLockedValueBox(State.idle)
     private let connections = NIOLockedValueBox([ObjectIdentifier: any Channel]())
 
@@ -41,8 +45,12 @@ public final class HTTPServer: Service, Sendable {
         host: String, port: Int, router: HTTPRouter,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         drainTimeoutMilliseconds: Int64 = 2_000,
+        security: TransportSecurity? = nil,
+        readiness: ServerReadiness = ServerReadiness(),
         logger: Logger
     ) {
+        self.security = security
+        self.readiness = readiness
         self.host = host
         self.port = port
         self.router = router
@@ -65,6 +73,7 @@ public final class HTTPServer: Service, Sendable {
         let router = self.router
         let logger = self.logger
         let connections = self.connections
+        let security = self.security
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -75,17 +84,19 @@ public final class HTTPServer: Service, Sendable {
                 connections.withLockedValue { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
-                    try Self.configure(channel: channel, router: router, logger: logger)
+                    try security?.configure(channel)
+                    try Self.configure(channel: channel, router: router, isSecure: security?.isSecure ?? false, logger: logger)
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
         state.withLockedValue { $0 = .running(channel) }
+        readiness.setReady(true)
         return channel.localAddress?.port ?? port
     }
 
-    static func configure(channel: any Channel, router: HTTPRouter, logger: Logger) throws {
-        let handler = HTTPConnectionHandler(router: router, logger: logger)
-        let upgrader = RoutingWebSocketUpgrader(router: router)
+    static func configure(channel: any Channel, router: HTTPRouter, isSecure: Bool, logger: Logger) throws {
+        let handler = HTTPConnectionHandler(router: router, isSecure: isSecure, logger: logger)
+        let upgrader = RoutingWebSocketUpgrader(router: router, isSecure: isSecure)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withServerUpgrade: (
                 upgraders: [upgrader],
@@ -102,6 +113,7 @@ public final class HTTPServer: Service, Sendable {
     /// (at most ``drainTimeoutMilliseconds``; then the rest are ended at once), then closes the connections
     /// that are still open (idle keep-alive, plain WebSockets).
     public func stop() async {
+        readiness.setReady(false)
         let channel = state.withLockedValue { state -> (any Channel)? in
             defer { state = .stopped }
             if case .running(let channel) = state { return channel }

@@ -13,6 +13,8 @@ struct WebSocketUpgradeRefusal: Error {
 /// frame limit and pipeline, and Engine.IO endpoints get a frame decoder but no frame encoder.
 struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
     let router: HTTPRouter
+    /// Whether the connection is TLS.
+    let isSecure: Bool
 
     var supportedProtocol: String { "websocket" }
     var requiredUpgradeHeaders: [String] { [] }
@@ -30,8 +32,11 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         headers.add(name: "Sec-WebSocket-Accept", value: WebSocketAcceptKey.accept(forKey: String(key)))
         let path = EngineRequestValidation.parseQuery(ofTarget: upgradeRequest.uri).path
         if let server = router.engineServer(forPath: path) {
-            if let error = server.validateWebSocketUpgrade(upgradeRequest) {
+            if let error = server.validateWebSocketUpgrade(upgradeRequest, remoteAddress: channel.remoteAddress?.ipAddress) {
                 return channel.eventLoop.makeFailedFuture(error)
+            }
+            if let deflate = Self.negotiateDeflate(upgradeRequest, server: server) {
+                headers.add(name: "Sec-WebSocket-Extensions", value: deflate.responseHeader)
             }
             return channel.eventLoop.makeSucceededFuture(headers)
         }
@@ -50,11 +55,20 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         let channel = context.channel
         if let server = router.engineServer(forPath: path) {
             do {
+                let limits = server.configuration.limits
+                // Above the soft limit the channel is not writable (volatile packets are dropped).
+                try channel.syncOptions?.setOption(
+                    .writeBufferWaterMark,
+                    value: .init(low: limits.outboundSoftLimit / 2, high: limits.outboundSoftLimit))
                 let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: server.configuration.maxPayload))
                 try channel.pipeline.syncOperations.addHandler(decoder)
-                let handler = EngineWebSocketHandler(maxMessageSize: server.configuration.maxPayload)
+                let handler = try EngineWebSocketHandler(
+                    maxMessageSize: server.configuration.maxPayload, outboundHardLimit: limits.outboundHardLimit,
+                    deflate: Self.negotiateDeflate(upgradeRequest, server: server).map {
+                        ($0.configuration, server.configuration.compression.perMessageDeflateThreshold ?? 0)
+                    })
                 try channel.pipeline.syncOperations.addHandler(handler)
-                server.webSocketUpgraded(upgradeRequest, handler: handler, channel: channel)
+                server.webSocketUpgraded(upgradeRequest, handler: handler, channel: channel, isSecure: isSecure)
                 return channel.eventLoop.makeSucceededVoidFuture()
             } catch {
                 return channel.eventLoop.makeFailedFuture(error)
@@ -71,5 +85,15 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
             return channel.eventLoop.makeFailedFuture(error)
         }
         return route.configurePipeline(channel, upgradeRequest)
+    }
+
+    /// The agreed permessage-deflate parameters, when the server enables it and the client offers it.
+    static func negotiateDeflate(
+        _ request: HTTPRequestHead, server: EngineServer
+    ) -> (responseHeader: String, configuration: PerMessageDeflate.Configuration)? {
+        guard server.configuration.compression.perMessageDeflateThreshold != nil else { return nil }
+        let offers = request.headers["sec-websocket-extensions"]
+        guard !offers.isEmpty else { return nil }
+        return PerMessageDeflate.negotiate(offers: offers.joined(separator: ", "))
     }
 }

@@ -2,7 +2,7 @@ import CompressNIO
 import NIOCore
 
 /// Why inflating a message failed.
-enum InflateFailure: Error, Hashable {
+package enum InflateFailure: Error, Hashable {
     /// The inflated message would exceed the size limit.
     case tooLarge
     /// The compressed data is not valid DEFLATE.
@@ -17,12 +17,12 @@ enum InflateFailure: Error, Hashable {
 /// `server_no_context_takeover` the stream is reset after every message.
 ///
 /// Not thread-safe: owned by one channel handler on one event loop.
-final class PerMessageDeflater {
+package final class PerMessageDeflater {
     private let compressor: ZlibCompressor
     private let resetsAfterEachMessage: Bool
 
     /// - Parameter configuration: the agreed parameters; the server's window applies.
-    init(configuration: PerMessageDeflate.Configuration) throws {
+    package init(configuration: PerMessageDeflate.Configuration) throws {
         // zlib cannot make raw DEFLATE with an 8-bit window. With a 9-bit window its matches reach at
         // most 2^9 - 262 = 250 bytes back (MAX_DIST), which a 256-byte window can resolve.
         let windowBits = Int32(max(configuration.serverMaxWindowBits, 9))
@@ -42,7 +42,7 @@ final class PerMessageDeflater {
     ///
     /// - Precondition: `payload` is not empty; send empty messages uncompressed (zlib cannot flush
     ///   an empty input twice in a row).
-    func compress(_ payload: ByteBuffer, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+    package func compress(_ payload: ByteBuffer, allocator: ByteBufferAllocator) throws -> ByteBuffer {
         precondition(payload.readableBytes > 0, "empty messages are sent uncompressed")
         var input = payload
         var output = allocator.buffer(capacity: self.compressor.maxSize(from: input))
@@ -70,7 +70,7 @@ final class PerMessageDeflater {
 /// into unbounded memory.
 ///
 /// Not thread-safe: owned by one assembler, itself owned by one channel handler.
-final class PerMessageInflater {
+package final class PerMessageInflater {
     /// Output is produced in chunks of at most this many bytes, so a message can overshoot the
     /// limit by at most one chunk before it is rejected.
     static let chunkSize = 16 * 1024
@@ -81,7 +81,7 @@ final class PerMessageInflater {
     private let trailer: ByteBuffer
 
     /// - Parameter configuration: the agreed parameters; the client's window applies.
-    init(configuration: PerMessageDeflate.Configuration, allocator: ByteBufferAllocator) throws {
+    package init(configuration: PerMessageDeflate.Configuration, allocator: ByteBufferAllocator) throws {
         self.decompressor = try ZlibDecompressor(
             algorithm: .deflate,
             windowSize: Int32(configuration.clientMaxWindowBits)
@@ -98,7 +98,7 @@ final class PerMessageInflater {
     ///   - isFinal: whether this is the message's last frame (then `00 00 ff ff` is appended first).
     ///   - output: the message so far.
     ///   - limit: the largest size `output` may reach.
-    func inflate(
+    package func inflate(
         _ fragment: ByteBuffer,
         isFinal: Bool,
         appendingTo output: inout ByteBuffer,
@@ -116,7 +116,7 @@ final class PerMessageInflater {
     }
 
     /// Drops the decompression context (used after a failure or with client_no_context_takeover).
-    func reset() throws(InflateFailure) {
+    package func reset() throws(InflateFailure) {
         do {
             try self.decompressor.reset()
         } catch {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Logging
 import ServiceLifecycle
 import SwitchboardConformance
+import SwitchboardMetrics
+import SwitchboardTransport
 
 /// `switchboard bench-server`: the benchmark target (see ``BenchServer``).
 struct BenchServerCommand: AsyncParsableCommand {
@@ -15,6 +17,11 @@ struct BenchServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "switchboard.bench-server")
-        try await ServiceGroup.runUntilSignal(BenchServer(host: listen.host, port: listen.port, logger: logger), logger: logger)
+        let metrics = PrometheusMetrics.bootstrap()
+        let readiness = ServerReadiness()
+        let server = BenchServer(host: listen.host, port: listen.port, logger: logger, readiness: readiness) {
+            OperationalOptions.addRoutes(to: &$0, metrics: metrics, readiness: readiness)
+        }
+        try await ServiceGroup.runUntilSignal(server, logger: logger)
     }
 }

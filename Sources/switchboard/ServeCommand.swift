@@ -2,6 +2,9 @@ import ArgumentParser
 import Logging
 import ServiceLifecycle
 import SwitchboardChat
+import SwitchboardMetrics
+import SwitchboardTLS
+import SwitchboardTransport
 
 /// `switchboard serve`: the chat server on its embedded defaults.
 struct ServeCommand: AsyncParsableCommand {
@@ -19,6 +22,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directory for the server's data (env SWITCHBOARD_DATA_DIR, default ./.data).")
     var dataDir: String?
 
+    @Option(name: .long, help: "PEM certificate chain for HTTPS/WSS (env SWITCHBOARD_TLS_CERT); needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "PEM private key for HTTPS/WSS (env SWITCHBOARD_TLS_KEY); needs --tls-cert.")
+    var tlsKey: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -28,7 +37,13 @@ struct ServeCommand: AsyncParsableCommand {
             port: try port ?? EnvironmentDefault.int("PORT") ?? 3000,
             dataDirectory: dataDir ?? EnvironmentDefault.string("DATA_DIR") ?? ".data"
         )
-        let server = try ChatServer(configuration: configuration, logger: logger)
+        let metrics = PrometheusMetrics.bootstrap()
+        let readiness = ServerReadiness()
+        let security = try OperationalOptions.security(
+            certificate: tlsCert ?? EnvironmentDefault.string("TLS_CERT"), key: tlsKey ?? EnvironmentDefault.string("TLS_KEY"))
+        let server = try ChatServer(configuration: configuration, logger: logger, security: security, readiness: readiness) {
+            OperationalOptions.addRoutes(to: &$0, metrics: metrics, readiness: readiness)
+        }
         try await ServiceGroup.runUntilSignal(server, logger: logger)
     }
 }
