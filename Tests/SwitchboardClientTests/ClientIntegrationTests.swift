@@ -1,0 +1,187 @@
+import EngineIO
+import NIOCore
+import SwitchboardClient
+import SwitchboardJSON
+import Testing
+
+@Suite("Client against our conformance server", .serialized, .timeLimit(.minutes(1)))
+struct ClientIntegrationTests {
+    static func options(_ transports: [EngineTransportKind], auth: JSONObject? = nil) -> SocketIOClientOptions {
+        SocketIOClientOptions(
+            transports: transports, auth: auth, forceNew: true,
+            reconnectionDelay: .milliseconds(100), reconnectionDelayMax: .milliseconds(300)
+        )
+    }
+
+    @Test(arguments: [[EngineTransportKind.polling], [.websocket], [.polling, .websocket]])
+    func connectsAndEchoesWithAckOverEachTransport(transports: [EngineTransportKind]) async throws {
+        let server = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: server.url, options: Self.options(transports))
+        let log = EventLog(socket)
+        socket.connect()
+        try await log.wait(for: "connect")
+        #expect(socket.connected)
+        #expect(socket.id != nil)
+        let answer = try await socket.emitWithAck("message-with-ack", 1, "two", ["three": 3])
+        #expect(answer == [1, "two", ["three": 3]])
+        if transports == [.polling, .websocket] {
+            let deadline = ContinuousClock.now + .seconds(5)
+            while socket.manager.currentTransport != .websocket && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(socket.manager.currentTransport == .websocket)
+            let again = try await socket.emitWithAck("message-with-ack", "after upgrade")
+            #expect(again == ["after upgrade"])
+        } else {
+            #expect(socket.manager.currentTransport == transports[0])
+        }
+        socket.disconnect()
+        try await log.wait(for: "disconnect")
+        #expect(log.all("disconnect").first == ["io client disconnect"])
+        await server.stop()
+    }
+
+    @Test func binaryRoundTripThroughMessageBack() async throws {
+        let server = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: server.url, options: Self.options([.websocket]))
+        let log = EventLog(socket)
+        socket.connect()
+        try await log.wait(for: "connect")
+        let bytes = ByteBuffer(bytes: [0, 1, 2, 250, 255])
+        socket.emit("message", .binary(bytes), ["nested": .binary(ByteBuffer(bytes: [9]))])
+        let back = try await log.wait(for: "message-back")
+        #expect(back == [.binary(bytes), ["nested": .binary(ByteBuffer(bytes: [9]))]])
+        socket.disconnect()
+        await server.stop()
+    }
+
+    @Test func binaryRoundTripOverPolling() async throws {
+        let server = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: server.url, options: Self.options([.polling]))
+        let log = EventLog(socket)
+        socket.connect()
+        try await log.wait(for: "connect")
+        socket.emit("message", .binary(ByteBuffer(bytes: [1, 2, 3])))
+        #expect(try await log.wait(for: "message-back") == [.binary(ByteBuffer(bytes: [1, 2, 3]))])
+        socket.disconnect()
+        await server.stop()
+    }
+
+    @Test func serverAcknowledgementRequestIsAnswered() async throws {
+        let server = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: server.url, options: Self.options([.websocket]))
+        let log = EventLog(socket)
+        socket.on("ping-client") { arguments, ack in ack?.send(["pong"] + arguments) }
+        socket.connect()
+        try await log.wait(for: "connect")
+        let answer = try await socket.timeout(.seconds(5)).emitWithAck("server-ack", "x")
+        #expect(log.all("ping-client").first == ["x"])
+        #expect(answer.first?["error"] == nil)
+        socket.disconnect()
+        await server.stop()
+    }
+
+    @Test func customNamespaceSharesTheEngineConnection() async throws {
+        let server = try await LoopbackServer.start()
+        let manager = try SocketIOClientManager(url: server.url, options: Self.options([.websocket]))
+        let main = manager.socket("/")
+        let custom = manager.socket("/custom", auth: ["who": "me"])
+        let mainLog = EventLog(main)
+        let customLog = EventLog(custom)
+        main.connect()
+        custom.connect()
+        try await mainLog.wait(for: "connect")
+        try await customLog.wait(for: "connect")
+        #expect(try await customLog.wait(for: "auth") == [["who": "me"]])
+        #expect(try await custom.emitWithAck("message-with-ack", "c") == ["c"])
+        custom.disconnect()
+        try await customLog.wait(for: "disconnect")
+        #expect(main.connected)
+        main.disconnect()
+        await server.stop()
+    }
+
+    @Test func unknownNamespaceIsAConnectError() async throws {
+        let server = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: server.url + "/random", options: Self.options([.websocket]))
+        let log = EventLog(socket)
+        socket.connect()
+        let error = try await log.wait(for: "connect_error")
+        #expect(error.first?["message"] == "Invalid namespace")
+        #expect(!socket.connected)
+        await server.stop()
+    }
+
+    @Test func guardedNamespaceRefusesBadAuthAndAcceptsTheSecret() async throws {
+        let server = try await LoopbackServer.start()
+        let refused = try SocketIOClient.socket(url: server.url + "/guarded", options: Self.options([.websocket], auth: ["token": "wrong"]))
+        let refusedLog = EventLog(refused)
+        refused.connect()
+        let error = try await refusedLog.wait(for: "connect_error")
+        #expect(error == [["message": "not authorized", "data": ["reason": "bad token"]]])
+
+        let accepted = try SocketIOClient.socket(url: server.url + "/guarded", options: Self.options([.polling, .websocket], auth: ["token": "secret"]))
+        let acceptedLog = EventLog(accepted)
+        accepted.connect()
+        try await acceptedLog.wait(for: "connect")
+        #expect(try await acceptedLog.wait(for: "auth") == [["token": "secret"]])
+        accepted.disconnect()
+        await server.stop()
+    }
+
+    @Test(arguments: [[EngineTransportKind.websocket], [.polling]])
+    func reconnectsAfterServerRestartAndFlushesTheOfflineBuffer(transports: [EngineTransportKind]) async throws {
+        let first = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: first.url, options: Self.options(transports))
+        let log = EventLog(socket)
+        socket.connect()
+        try await log.wait(for: "connect")
+        await first.stop()
+        try await log.wait(for: "disconnect")
+        // Emitted while offline: buffered, sent in order once reconnected.
+        socket.emit("message", "offline-1")
+        socket.emit("message", "offline-2")
+        socket.volatile.emit("message", "volatile-dropped")
+        try await Task.sleep(for: .milliseconds(150))
+        let second = try await LoopbackServer.start(port: first.port)
+        try await log.wait(for: "reconnect")
+        try await log.wait(for: "connect", count: 2)
+        #expect(try await log.wait(for: "message-back", count: 2) == ["offline-2"])
+        #expect(log.all("message-back") == [["offline-1"], ["offline-2"]])
+        #expect(!log.all("reconnect_attempt").isEmpty)
+        socket.disconnect()
+        await second.stop()
+    }
+
+    @Test func ackTimeoutFailsWhenTheServerNeverAnswers() async throws {
+        let server = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: server.url, options: Self.options([.websocket]))
+        let log = EventLog(socket)
+        socket.connect()
+        try await log.wait(for: "connect")
+        await #expect(throws: SocketIOClientError.self) {
+            // `message` is not acknowledged by the server.
+            _ = try await socket.timeout(.milliseconds(200)).emitWithAck("message", "no ack")
+        }
+        socket.disconnect()
+        await server.stop()
+    }
+
+    @Test func connectErrorWhenNothingListens() async throws {
+        let server = try await LoopbackServer.start()
+        let port = server.port
+        await server.stop()
+        var options = Self.options([.websocket])
+        options.reconnectionAttempts = 1
+        let socket = try SocketIOClient.socket(url: "http://127.0.0.1:\(port)", options: options)
+        let log = EventLog(socket)
+        socket.connect()
+        try await log.wait(for: "connect_error")
+        try await log.wait(for: "reconnect_failed")
+        socket.disconnect()
+    }
+
+    @Test func invalidURLIsRejected() {
+        #expect(throws: SocketIOClientError.self) { try SocketIOClient.socket(url: "ftp://example.com") }
+    }
+}
