@@ -14,7 +14,7 @@ struct EngineClientSessionTests {
         return .open(ByteBuffer(string: body))
     }
 
-    static func text(_ string: String) -> EngineMessage { .message(ByteBuffer(string: string)) }
+    static func text(_ string: String) -> EngineMessage { .text(ByteBuffer(string: string)) }
 
     @Test func openOverPollingStartsTheWebSocketProbe() {
         var session = EngineClientSession(transport: .polling, upgradeEnabled: true, now: Self.t0)

@@ -128,12 +128,15 @@ final class EngineClient: @unchecked Sendable {
                 }
                 probe = socket
             case .pausePolling:
-                polling?.pause()
-                polling?.onPaused = { [weak self] in
+                guard let polling else {
+                    run(session.pollingPaused())
+                    continue
+                }
+                polling.onPaused = { [weak self] in
                     guard let self else { return }
                     self.run(self.session.pollingPaused())
                 }
-                if polling == nil { run(session.pollingPaused()) }
+                polling.pause()
             case .upgraded:
                 webSocket = probe
                 probe = nil
