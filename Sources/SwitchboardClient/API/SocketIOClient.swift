@@ -211,8 +211,11 @@ public final class SocketIOClient: @unchecked Sendable {
                 dispatch("connect", [])
             case .reportConnectError(let payload):
                 dispatch("connect_error", [payload])
+                // Refused: the socket gives up; the manager closes once no socket wants the connection.
+                manager.socketClosed()
             case .reportDisconnect(let reason):
                 dispatch("disconnect", [.string(reason)])
+                if !isActive { manager.socketClosed() }
             case .deliverEvent(let name, let arguments, let ackID):
                 let responder = ackID.map { SocketIOAckResponder(socket: self, ackID: $0) }
                 for handler in anyHandlers { handler(name, arguments, responder) }

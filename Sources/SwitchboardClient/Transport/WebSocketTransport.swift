@@ -48,7 +48,9 @@ final class WebSocketTransport: @unchecked Sendable {
                 )
                 let requester = UpgradeRequestHandler(request: request, transport: self)
                 return channel.eventLoop.makeCompletedFuture {
+                    // Frames that arrive in the same read as the 101 response must reach the WebSocket decoder.
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                        leftOverBytesStrategy: .forwardBytes,
                         withClientUpgrade: (upgraders: [upgrader], completionHandler: { context in
                             context.pipeline.syncOperations.removeHandler(name: UpgradeRequestHandler.name, promise: nil)
                         })
