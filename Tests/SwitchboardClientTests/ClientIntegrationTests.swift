@@ -1,5 +1,6 @@
 import EngineIO
 import NIOCore
+import NIOPosix
 import SwitchboardClient
 import SwitchboardJSON
 import Testing
@@ -183,6 +184,61 @@ struct ClientIntegrationTests {
         try await log.wait(for: "connect_error")
         try await log.wait(for: "reconnect_failed")
         socket.disconnect()
+    }
+
+    @Test(arguments: [[EngineTransportKind.polling], [.websocket]])
+    func queryAndExtraHeadersReachTheServer(transports: [EngineTransportKind]) async throws {
+        let server = try await LoopbackServer.start()
+        server.server.io.of("/inspect").onConnection { socket in
+            socket.emit(
+                "handshake",
+                .string(socket.handshake.query["room"] ?? "-"),
+                .string(socket.handshake.header("x-client") ?? "-")
+            )
+        }
+        var options = Self.options(transports)
+        options.query = [("room", "a b&c")]
+        options.extraHeaders = [("X-Client", "switchboard")]
+        let socket = try SocketIOClient.socket(url: server.url + "/inspect", options: options)
+        let log = EventLog(socket)
+        socket.connect()
+        #expect(try await log.wait(for: "handshake") == ["a b&c", "switchboard"])
+        socket.disconnect()
+        await server.stop()
+    }
+
+    @Test func retriedEmitsAreAcknowledgedInOrder() async throws {
+        let server = try await LoopbackServer.start()
+        var options = Self.options([.websocket])
+        options.retries = 2
+        options.ackTimeout = .seconds(2)
+        let socket = try SocketIOClient.socket(url: server.url, options: options)
+        let log = EventLog(socket)
+        socket.connect()
+        try await log.wait(for: "connect")
+        async let first = socket.emitWithAck("message-with-ack", 1)
+        async let second = socket.emitWithAck("message-with-ack", 2)
+        #expect(try await first == [1])
+        #expect(try await second == [2])
+        socket.disconnect()
+        await server.stop()
+    }
+
+    @Test func silentServerTriggersTheConnectTimeout() async throws {
+        // Accepts TCP connections and never answers.
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = listener.localAddress!.port!
+        var options = Self.options([.websocket])
+        options.timeout = .milliseconds(200)
+        options.reconnection = false
+        let socket = try SocketIOClient.socket(url: "http://127.0.0.1:\(port)", options: options)
+        let log = EventLog(socket)
+        socket.connect()
+        #expect(try await log.wait(for: "connect_error") == [["message": "timeout"]])
+        socket.disconnect()
+        try await listener.close()
     }
 
     @Test func invalidURLIsRejected() {

@@ -23,6 +23,14 @@ public final class SocketIOClient: @unchecked Sendable {
     private var anyHandlers: [SocketIOAnyEventHandler] = []
     private var ackCallbacks: [Int: @Sendable (Result<[JSONValue], SocketIOClientError>) -> Void] = [:]
     private var deadlineTimer: Scheduled<Void>?
+    /// What the public properties report, readable from any thread; refreshed after every state change.
+    private let snapshot = NIOLockedValueBox(Snapshot())
+
+    private struct Snapshot: Sendable {
+        var connected = false
+        var id: String?
+        var recovered = false
+    }
     private var eventLoop: EventLoop { manager.eventLoop }
 
     /// Managers shared by sockets created with ``init(url:options:)`` (one per host, port and path).
@@ -135,20 +143,17 @@ public final class SocketIOClient: @unchecked Sendable {
 
     /// Whether the namespace is connected.
     public var connected: Bool {
-        let socket = self
-        return socket.eventLoop.assumeIsolatedOrSync { socket.state.isConnected }
+        snapshot.withLockedValue { $0.connected }
     }
 
     /// The socket id while connected.
     public var id: String? {
-        let socket = self
-        return socket.eventLoop.assumeIsolatedOrSync { socket.state.sid }
+        snapshot.withLockedValue { $0.id }
     }
 
     /// Whether the last connection recovered the previous session (connection state recovery).
     public var recovered: Bool {
-        let socket = self
-        return socket.eventLoop.assumeIsolatedOrSync { socket.state.recovered }
+        snapshot.withLockedValue { $0.recovered }
     }
 
     // MARK: Internal
@@ -203,6 +208,8 @@ public final class SocketIOClient: @unchecked Sendable {
     }
 
     private func run(_ actions: [NamespaceSocketStateMachine.Action]) {
+        let current = Snapshot(connected: state.isConnected, id: state.sid, recovered: state.recovered)
+        snapshot.withLockedValue { $0 = current }
         for action in actions {
             switch action {
             case .send(let packet):

@@ -26,7 +26,11 @@ public final class SocketIOClientManager: @unchecked Sendable {
     private var reconnection: ReconnectionStateMachine
     private var random: AnyRandomNumberGenerator
     private var decoder = SocketIOPacketDecoder()
-    private var sockets: [String: SocketIOClient] = [:]
+    /// The sockets by namespace; locked because ``socket(_:auth:)`` may be called from any thread.
+    private let socketTable = NIOLockedValueBox<[String: SocketIOClient]>([:])
+    /// The transport carrying the open connection, readable from any thread.
+    private let transportSnapshot = NIOLockedValueBox<EngineTransportKind?>(nil)
+    private var sockets: [String: SocketIOClient] { socketTable.withLockedValue { $0 } }
     private var handlers: [String: [SocketIOEventHandler]] = [:]
 
     /// Creates a manager for the server at `url` (`http://host:port`; a path there is ignored).
@@ -70,10 +74,10 @@ public final class SocketIOClientManager: @unchecked Sendable {
     /// The socket for `namespace` (created once, then returned again); `auth` overrides the options' auth.
     public func socket(_ namespace: String = "/", auth: JSONObject? = nil) -> SocketIOClient {
         let name = namespace.hasPrefix("/") ? namespace : "/" + namespace
-        return eventLoop.assumeIsolatedOrSync {
-            if let existing = self.sockets[name] { return existing }
-            let socket = SocketIOClient(manager: self, namespace: name, auth: auth ?? self.options.auth)
-            self.sockets[name] = socket
+        return socketTable.withLockedValue { sockets in
+            if let existing = sockets[name] { return existing }
+            let socket = SocketIOClient(manager: self, namespace: name, auth: auth ?? options.auth)
+            sockets[name] = socket
             return socket
         }
     }
@@ -85,7 +89,7 @@ public final class SocketIOClientManager: @unchecked Sendable {
 
     /// The transport currently carrying the connection (`polling` until an upgrade completes), if open.
     public var currentTransport: EngineTransportKind? {
-        eventLoop.assumeIsolatedOrSync { self.engineIsOpen ? self.engine?.transport : nil }
+        transportSnapshot.withLockedValue { $0 }
     }
 
     // MARK: For sockets (on the event loop)
@@ -106,6 +110,7 @@ public final class SocketIOClientManager: @unchecked Sendable {
         engine?.close()
         engine = nil
         engineIsOpen = false
+        transportSnapshot.withLockedValue { $0 = nil }
         decoder = SocketIOPacketDecoder()
     }
 
@@ -123,6 +128,7 @@ public final class SocketIOClientManager: @unchecked Sendable {
         engine.onOpen = { [weak self] _ in self?.engineOpened() }
         engine.onMessage = { [weak self] message in self?.received(message) }
         engine.onClose = { [weak self] reason in self?.engineClosed(reason: reason.rawValue) }
+        engine.onUpgrade = { [weak self] in self?.transportSnapshot.withLockedValue { $0 = .websocket } }
         self.engine = engine
         decoder = SocketIOPacketDecoder()
         connectTimer?.cancel()
@@ -137,6 +143,7 @@ public final class SocketIOClientManager: @unchecked Sendable {
     private func engineOpened() {
         connectTimer?.cancel()
         engineIsOpen = true
+        transportSnapshot.withLockedValue { $0 = engine?.transport }
         run(reconnection.connectionOpened())
         for socket in sockets.values { socket.engineOpened() }
     }
@@ -158,6 +165,7 @@ public final class SocketIOClientManager: @unchecked Sendable {
     private func engineClosed(reason: String) {
         let wasOpen = engineIsOpen
         engineIsOpen = false
+        transportSnapshot.withLockedValue { $0 = nil }
         engine = nil
         connectTimer?.cancel()
         for socket in sockets.values {
@@ -197,15 +205,6 @@ public final class SocketIOClientManager: @unchecked Sendable {
     private func report(_ event: String, _ arguments: [JSONValue]) {
         for handler in handlers[event] ?? [] { handler(arguments, nil) }
         for socket in sockets.values { socket.reportManagerEvent(event, arguments) }
-    }
-}
-
-extension EventLoop {
-    /// Runs `body` on this loop and returns its result: directly when already there, else by blocking
-    /// until the loop ran it (never call that form from another event loop).
-    func assumeIsolatedOrSync<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
-        if inEventLoop { return body() }
-        return try! submit(body).wait()
     }
 }
 

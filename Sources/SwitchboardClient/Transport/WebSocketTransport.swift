@@ -11,7 +11,10 @@ import NIOWebSocket
 /// the reference across the futures' `@Sendable` closures is safe.
 final class WebSocketTransport: @unchecked Sendable {
     private let eventLoop: EventLoop
+    /// The connection once the WebSocket handshake completed (frames may be written).
     private var channel: Channel?
+    /// The TCP connection, from connect until the handshake (only closed, never written).
+    private var connection: Channel?
     private var closed = false
     private var pending: [EnginePacket] = []
 
@@ -66,7 +69,7 @@ final class WebSocketTransport: @unchecked Sendable {
                     if self.closed {
                         channel.close(promise: nil)
                     } else {
-                        self.channel = channel
+                        self.connection = channel
                     }
                 case .failure:
                     self.closedUnderneath(parseError: false)
@@ -90,10 +93,12 @@ final class WebSocketTransport: @unchecked Sendable {
         onOpen = nil
         onPacket = nil
         onClose = nil
-        if let channel {
-            let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: closeData(channel.allocator))
-            channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+        guard let channel else {
+            connection?.close(promise: nil)
+            return
         }
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: closeData(channel.allocator))
+        channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func closeData(_ allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -115,7 +120,10 @@ final class WebSocketTransport: @unchecked Sendable {
     // MARK: From the pipeline
 
     fileprivate func upgraded(channel: Channel) {
-        guard !closed else { return }
+        guard !closed else {
+            channel.close(promise: nil)
+            return
+        }
         self.channel = channel
         onOpen?()
     }
@@ -132,7 +140,7 @@ final class WebSocketTransport: @unchecked Sendable {
         onOpen = nil
         onPacket = nil
         onClose = nil
-        channel?.close(promise: nil)
+        (channel ?? connection)?.close(promise: nil)
         callback?(parseError)
     }
 }
