@@ -194,7 +194,15 @@ public final class SocketIOClient: @unchecked Sendable {
 
     func engineFailedToOpen(reason: String) {
         guard isActive else { return }
-        let message = reason == "timeout" ? "timeout" : "websocket error"
+        // The JavaScript client's messages: the transport that failed, or the connect timeout.
+        let message: String
+        if reason == "timeout" {
+            message = "timeout"
+        } else if manager.options.transports.first == .polling {
+            message = "xhr poll error"
+        } else {
+            message = "websocket error"
+        }
         dispatch("connect_error", [["message": .string(message)]])
         run(state.engineClosed(reason: reason))
     }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import SocketIO
 import SwitchboardJSON
 
@@ -11,6 +12,13 @@ public typealias SocketIOAnyEventHandler = @Sendable (_ event: String, _ argumen
 public struct SocketIOAckResponder: Sendable {
     let socket: SocketIOClient
     let ackID: Int
+    /// Set by the first answer; shared by every copy of the responder.
+    private let answered = NIOLockedValueBox(false)
+
+    init(socket: SocketIOClient, ackID: Int) {
+        self.socket = socket
+        self.ackID = ackID
+    }
 
     /// Sends the acknowledgement with `arguments`.
     public func callAsFunction(_ arguments: JSONValue...) {
@@ -19,6 +27,11 @@ public struct SocketIOAckResponder: Sendable {
 
     /// Sends the acknowledgement with `arguments`.
     public func send(_ arguments: [JSONValue]) {
+        let first = answered.withLockedValue { answered in
+            defer { answered = true }
+            return !answered
+        }
+        guard first else { return }
         socket.sendAck(id: ackID, arguments: arguments)
     }
 }
