@@ -42,6 +42,24 @@ struct ClientIntegrationTests {
         await server.stop()
     }
 
+    @Test func noMessageIsLostOrReorderedAcrossTheUpgrade() async throws {
+        let server = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: server.url, options: Self.options([.polling, .websocket]))
+        let log = EventLog(socket)
+        socket.connect()
+        try await log.wait(for: "connect")
+        // Emitted while the probe, the pause and the switch happen.
+        for index in 0..<60 {
+            socket.emit("message", .int(Int64(index)))
+            if index % 10 == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        try await log.wait(for: "message-back", count: 60)
+        #expect(log.all("message-back") == (0..<60).map { [.int(Int64($0))] })
+        #expect(socket.manager.currentTransport == .websocket)
+        socket.disconnect()
+        await server.stop()
+    }
+
     @Test func binaryRoundTripThroughMessageBack() async throws {
         let server = try await LoopbackServer.start()
         let socket = try SocketIOClient.socket(url: server.url, options: Self.options([.websocket]))

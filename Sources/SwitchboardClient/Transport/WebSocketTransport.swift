@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import SwitchboardWebSocket
 
 /// The WebSocket transport: one Engine.IO packet per frame (text with the type digit, or binary for
 /// binary messages), client frames masked (RFC 6455 §5.3).
@@ -45,7 +46,9 @@ final class WebSocketTransport: @unchecked Sendable {
                     maxFrameSize: maxFrameSize, automaticErrorHandling: true,
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(WebSocketFrameHandler(transport: self))
+                            try channel.pipeline.syncOperations.addHandler(
+                                WebSocketFrameHandler(transport: self, maxMessageSize: maxFrameSize)
+                            )
                         }
                     }
                 )
@@ -184,17 +187,18 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
     }
 }
 
-/// Turns WebSocket frames into Engine.IO packets (reassembling fragments) and answers pings.
+/// Turns WebSocket frames into Engine.IO packets with the shared RFC 6455 message assembler
+/// (fragments, UTF-8, control-frame rules, closing handshake); answers pings.
 private final class WebSocketFrameHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     private let transport: WebSocketTransport
-    private var fragments: ByteBuffer?
-    private var fragmentsAreBinary = false
+    private var assembler: WebSocketMessageAssembler
 
-    init(transport: WebSocketTransport) {
+    init(transport: WebSocketTransport, maxMessageSize: Int) throws {
         self.transport = transport
+        self.assembler = try WebSocketMessageAssembler(maxMessageSize: maxMessageSize, deflate: nil)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -203,35 +207,36 @@ private final class WebSocketFrameHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text, .binary:
-            if frame.fin {
-                deliver(frame.unmaskedData, binary: frame.opcode == .binary)
-            } else {
-                fragments = frame.unmaskedData
-                fragmentsAreBinary = frame.opcode == .binary
-            }
-        case .continuation:
-            guard var buffered = fragments else {
-                transport.closedUnderneath(parseError: true)
-                return
-            }
-            var piece = frame.unmaskedData
-            buffered.writeBuffer(&piece)
-            if frame.fin {
-                fragments = nil
-                deliver(buffered, binary: fragmentsAreBinary)
-            } else {
-                fragments = buffered
-            }
-        case .ping:
-            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
-        case .connectionClose:
-            transport.closedUnderneath(parseError: false)
-        default:
-            break
+        guard frame.maskKey == nil else {
+            // RFC 6455 §5.1: a client must close the connection on a masked server frame.
+            fail(context: context, code: 1002)
+            return
         }
+        switch assembler.receive(frame) {
+        case .none:
+            break
+        case .deliver(let message):
+            deliver(message.data, binary: message.kind == .binary)
+        case .sendPong(let payload):
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: payload)), promise: nil)
+        case .replyToCloseAndClose(let payload):
+            let reply = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload)
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+            transport.closedUnderneath(parseError: false)
+        case .closeConnection:
+            context.close(promise: nil)
+            transport.closedUnderneath(parseError: false)
+        case .fail(let error):
+            fail(context: context, code: error.closeCode)
+        }
+    }
+
+    private func fail(context: ChannelHandlerContext, code: UInt16) {
+        var payload = context.channel.allocator.buffer(capacity: 2)
+        payload.writeInteger(code)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload)
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
+        transport.closedUnderneath(parseError: true)
     }
 
     private func deliver(_ payload: ByteBuffer, binary: Bool) {
