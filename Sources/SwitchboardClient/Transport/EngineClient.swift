@@ -117,6 +117,7 @@ final class EngineClient: @unchecked Sendable {
                 onMessage?(message)
             case .opened(let info):
                 logger.debug("engine open", metadata: ["engine.sid": "\(info.sid)"])
+                polling?.postLimit = info.maxPayload
                 polling?.sid = info.sid
                 armWatchdog()
                 onOpen?(info)

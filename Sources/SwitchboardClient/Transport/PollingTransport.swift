@@ -14,6 +14,8 @@ final class PollingTransport: @unchecked Sendable {
     private let query: [(name: String, value: String)]
     private let headers: [(name: String, value: String)]
     private let maxPayload: Int
+    /// The largest POST body, in bytes: the server's `maxPayload` once known.
+    var postLimit = 1_000_000
     /// The session id, once the handshake gave one.
     var sid: String? {
         didSet { flush() }
@@ -104,8 +106,7 @@ final class PollingTransport: @unchecked Sendable {
     private func flush() {
         guard !closed, !postInFlight, !outbox.isEmpty, sid != nil else { return }
         postInFlight = true
-        let body = PollingPayload.encode(outbox, allocator: ByteBufferAllocator())
-        outbox = []
+        let body = Self.takePayload(from: &outbox, maxPayload: postLimit)
         let uri = endpoint.requestURI(transport: .polling, sid: sid, query: query, cacheBuster: nextCacheBuster())
         HTTPExchange.perform(
             on: eventLoop, endpoint: endpoint, method: .POST, uri: uri, headers: headers, body: body,
@@ -121,6 +122,24 @@ final class PollingTransport: @unchecked Sendable {
                 self.fail(parseError: false)
             }
         }
+    }
+
+    /// Removes the longest prefix of `packets` whose payload fits in `maxPayload` bytes (at least one
+    /// packet, so an oversized one still goes out and the server decides) and returns it encoded.
+    static func takePayload(from packets: inout [EnginePacket], maxPayload: Int) -> ByteBuffer {
+        var body = ByteBuffer()
+        var taken = 0
+        for packet in packets {
+            var encoded = ByteBuffer()
+            packet.encodeForPolling(into: &encoded)
+            let separator = taken > 0 ? 1 : 0
+            if taken > 0 && body.readableBytes + separator + encoded.readableBytes > maxPayload { break }
+            if separator == 1 { body.writeInteger(PollingPayload.separator) }
+            body.writeBuffer(&encoded)
+            taken += 1
+        }
+        packets.removeFirst(taken)
+        return body
     }
 
     private func checkPaused() {
