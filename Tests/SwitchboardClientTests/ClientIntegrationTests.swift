@@ -259,6 +259,53 @@ struct ClientIntegrationTests {
         try await listener.close()
     }
 
+    @Test func connectAndWaitReturnsOnConnectAndThrowsTheServerRefusal() async throws {
+        let server = try await LoopbackServer.start()
+        let manager = try SocketIOClientManager(url: server.url, options: Self.options([.websocket]))
+        try await manager.socket("/").connectAndWait()
+        #expect(manager.socket("/").connected)
+        do {
+            try await manager.socket("/guarded", auth: ["token": "nope"]).connectAndWait()
+            Issue.record("the guarded namespace accepted a wrong token")
+        } catch {
+            #expect(error.code == .connectError)
+            #expect(error.message == "not authorized")
+            #expect(error.data == ["reason": "bad token"])
+        }
+        manager.socket("/").disconnect()
+        await server.stop()
+    }
+
+    @Test func socketReconnectsAfterAnApplicationDisconnect() async throws {
+        let server = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: server.url, options: Self.options([.polling, .websocket]))
+        let log = EventLog(socket)
+        try await socket.connectAndWait()
+        socket.disconnect()
+        try await log.wait(for: "disconnect")
+        #expect(!socket.connected)
+        socket.connect()
+        try await log.wait(for: "connect", count: 2)
+        #expect(try await socket.emitWithAck("message-with-ack", "again") == ["again"])
+        socket.disconnect()
+        await server.stop()
+    }
+
+    @Test func reservedEventNamesAreRefused() async throws {
+        let server = try await LoopbackServer.start()
+        let socket = try SocketIOClient.socket(url: server.url, options: Self.options([.websocket]))
+        try await socket.connectAndWait()
+        do {
+            _ = try await socket.emitWithAck("disconnect")
+            Issue.record("a reserved event name was emitted")
+        } catch {
+            #expect(error.code == .reservedEventName)
+        }
+        #expect(socket.connected)
+        socket.disconnect()
+        await server.stop()
+    }
+
     @Test func invalidURLIsRejected() {
         #expect(throws: SocketIOClientError.self) { try SocketIOClient.socket(url: "ftp://example.com") }
     }

@@ -23,6 +23,7 @@ public final class SocketIOClient: @unchecked Sendable {
     private var anyHandlers: [SocketIOAnyEventHandler] = []
     private var ackCallbacks: [Int: @Sendable (Result<[JSONValue], SocketIOClientError>) -> Void] = [:]
     private var deadlineTimer: Scheduled<Void>?
+    private var connectWaiters: [CheckedContinuation<Result<Void, SocketIOClientError>, Never>] = []
     /// What the public properties report, readable from any thread; refreshed after every state change.
     private let snapshot = NIOLockedValueBox(Snapshot())
 
@@ -80,6 +81,25 @@ public final class SocketIOClient: @unchecked Sendable {
         }
     }
 
+    /// Connects and waits for the outcome: returns on `connect`, throws on the first `connect_error`
+    /// (``SocketIOClientError/Code/connectError`` with the server's `data`, ``SocketIOClientError/Code/connectTimeout``,
+    /// or ``SocketIOClientError/Code/transportError``). Returns at once when already connected.
+    public func connectAndWait() async throws(SocketIOClientError) {
+        let socket = self
+        let result: Result<Void, SocketIOClientError> = await withCheckedContinuation { continuation in
+            socket.eventLoop.execute {
+                if socket.state.isConnected {
+                    continuation.resume(returning: .success(()))
+                    return
+                }
+                socket.connectWaiters.append(continuation)
+                socket.manager.socketWantsConnection()
+                socket.run(socket.state.open(engineOpen: socket.manager.isEngineOpen))
+            }
+        }
+        try result.get()
+    }
+
     /// Disconnects from the namespace (`disconnect` with `io client disconnect` follows when connected);
     /// no automatic reconnection.
     public func disconnect() {
@@ -100,6 +120,18 @@ public final class SocketIOClient: @unchecked Sendable {
     public func onAny(_ handler: @escaping SocketIOAnyEventHandler) {
         let socket = self
         socket.eventLoop.execute { socket.anyHandlers.append(handler) }
+    }
+
+    /// Removes every ``onAny(_:)`` handler.
+    public func offAny() {
+        let socket = self
+        socket.eventLoop.execute { socket.anyHandlers = [] }
+    }
+
+    /// Replaces the `auth` payload sent with the next `CONNECT` (e.g. a fresh token before reconnecting).
+    public func setAuth(_ auth: JSONObject?) {
+        let socket = self
+        socket.eventLoop.execute { socket.state.auth = auth }
     }
 
     /// Removes every handler of `event`.
@@ -158,6 +190,11 @@ public final class SocketIOClient: @unchecked Sendable {
 
     // MARK: Internal
 
+    /// Event names with a meaning of their own, which the application may not emit.
+    static let reservedEvents: Set<String> = [
+        "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
+    ]
+
     /// Whether the application wants this namespace connected.
     var isActive: Bool {
         if case .idle = state.state { return false }
@@ -169,6 +206,12 @@ public final class SocketIOClient: @unchecked Sendable {
         ack: (@Sendable (Result<[JSONValue], SocketIOClientError>) -> Void)?
     ) {
         let socket = self
+        guard !Self.reservedEvents.contains(event) else {
+            // The JavaScript client throws here; this API cannot, so the emit is refused and reported.
+            manager.logger.warning("refused to emit a reserved event name", metadata: ["socket.event": "\(event)"])
+            ack?(.failure(SocketIOClientError(code: .reservedEventName, message: "'\(event)' is a reserved event name")))
+            return
+        }
         socket.eventLoop.execute {
             let (id, actions) = socket.state.emit(event, arguments: arguments, options: options, now: .now())
             if let id, let ack { socket.ackCallbacks[id] = ack }
@@ -204,6 +247,9 @@ public final class SocketIOClient: @unchecked Sendable {
             message = "websocket error"
         }
         dispatch("connect_error", [["message": .string(message)]])
+        resumeConnectWaiters(.failure(SocketIOClientError(
+            code: reason == "timeout" ? .connectTimeout : .transportError, message: message
+        )))
         run(state.engineClosed(reason: reason))
     }
 
@@ -224,8 +270,13 @@ public final class SocketIOClient: @unchecked Sendable {
                 manager.send(packet)
             case .reportConnect:
                 dispatch("connect", [])
+                resumeConnectWaiters(.success(()))
             case .reportConnectError(let payload):
                 dispatch("connect_error", [payload])
+                resumeConnectWaiters(.failure(SocketIOClientError(
+                    code: .connectError, message: payload["message"]?.stringValue ?? "connection refused",
+                    data: payload["data"]
+                )))
                 // Refused: the socket gives up; the manager closes once no socket wants the connection.
                 manager.socketClosed()
             case .reportDisconnect(let reason):
@@ -247,6 +298,12 @@ public final class SocketIOClient: @unchecked Sendable {
             }
         }
         armDeadlineTimer()
+    }
+
+    private func resumeConnectWaiters(_ result: Result<Void, SocketIOClientError>) {
+        let waiters = connectWaiters
+        connectWaiters = []
+        for waiter in waiters { waiter.resume(returning: result) }
     }
 
     private func dispatch(_ event: String, _ arguments: [JSONValue]) {

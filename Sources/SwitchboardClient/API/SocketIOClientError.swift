@@ -5,7 +5,7 @@ public struct SocketIOClientError: Error, Sendable, Hashable, CustomStringConver
     /// The kind of failure.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         enum Base: String, Sendable, Hashable {
-            case invalidURL, ackTimeout, disconnected, connectError, connectTimeout, transportError
+            case invalidURL, ackTimeout, disconnected, connectError, connectTimeout, transportError, reservedEventName
         }
         let base: Base
         /// The URL could not be parsed, or its scheme is not `http`/`ws`.
@@ -18,8 +18,10 @@ public struct SocketIOClientError: Error, Sendable, Hashable, CustomStringConver
         public static let connectError = Code(base: .connectError)
         /// The engine handshake did not complete within the connect timeout.
         public static let connectTimeout = Code(base: .connectTimeout)
-        /// The transport failed.
+        /// The transport failed before the connection opened.
         public static let transportError = Code(base: .transportError)
+        /// The application tried to emit a reserved event name (`connect`, `disconnect`…).
+        public static let reservedEventName = Code(base: .reservedEventName)
         /// The code's name.
         public var description: String { base.rawValue }
     }
