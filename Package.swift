@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ChatStoreRedis", targets: ["ChatStoreRedis"]),
         .library(name: "ChatStoreSQLite", targets: ["ChatStoreSQLite"]),
         .library(name: "ChatStorePostgres", targets: ["ChatStorePostgres"]),
+        .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
     ],
     dependencies: [
         nio,
@@ -190,6 +191,21 @@ let package = Package(
             ]
         ),
 
+        /// The Socket.IO v5 client: pure Engine.IO session, reconnection and namespace state machines,
+        /// WebSocket and HTTP long-polling transports on SwiftNIO.
+        .target(
+            name: "SwitchboardClient",
+            dependencies: [
+                "EngineIO", "SocketIO", "SwitchboardJSON", "SwitchboardWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Applications
 
         /// `switchboard conformance`: the reference behaviour the official protocol suites expect.
@@ -297,6 +313,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        /// Client state machines without I/O, then the client against our conformance server on loopback.
+        .testTarget(
+            name: "SwitchboardClientTests",
+            dependencies: [
+                "SwitchboardClient", "SwitchboardConformance", "SwitchboardTransport", "SocketIO", "EngineIO",
+                "SwitchboardJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "SwitchboardChatTests", dependencies: ["SwitchboardChat"]),

@@ -1,0 +1,62 @@
+import Logging
+import NIOConcurrencyHelpers
+import SwitchboardClient
+import SwitchboardConformance
+import SwitchboardJSON
+import SwitchboardTransport
+import Testing
+
+/// Records the events a socket sees, for tests to wait on.
+final class EventLog: Sendable {
+    private let events = NIOLockedValueBox<[(name: String, arguments: [JSONValue])]>([])
+
+    /// Records `names` (and every server event) from `socket`.
+    init(_ socket: SocketIOClient, names: [String] = [
+        "connect", "disconnect", "connect_error", "reconnect_attempt", "reconnect", "reconnect_error", "reconnect_failed",
+    ]) {
+        for name in names {
+            socket.on(name) { [events] arguments, _ in events.withLockedValue { $0.append((name, arguments)) } }
+        }
+        socket.onAny { [events] name, arguments, _ in events.withLockedValue { $0.append((name, arguments)) } }
+    }
+
+    /// The arguments of every recorded `name`, in order.
+    func all(_ name: String) -> [[JSONValue]] {
+        events.withLockedValue { $0.filter { $0.name == name }.map(\.arguments) }
+    }
+
+    /// Waits until `name` was recorded `count` times; returns the arguments of the last one.
+    @discardableResult
+    func wait(for name: String, count: Int = 1, timeout: Duration = .seconds(10)) async throws -> [JSONValue] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let seen = all(name)
+            if seen.count >= count { return seen[count - 1] }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("timed out waiting for '\(name)' ×\(count); saw \(events.withLockedValue { $0.map(\.name) })")
+        throw TimedOut()
+    }
+
+    struct TimedOut: Error {}
+}
+
+/// Our conformance server on loopback, started and stopped by the test.
+struct LoopbackServer {
+    let server: ConformanceServer
+    let port: Int
+
+    static func start(port: Int = 0) async throws -> LoopbackServer {
+        var logger = Logger(label: "test.server")
+        logger.logLevel = .critical
+        let server = try ConformanceServer(host: "127.0.0.1", port: port, logger: logger)
+        let bound = try await server.http.start()
+        return LoopbackServer(server: server, port: bound)
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func stop() async {
+        await server.http.stop()
+    }
+}
