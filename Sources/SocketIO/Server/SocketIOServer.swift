@@ -171,6 +171,32 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
     /// The sockets of `/` except the members of `room`.
     public func except(_ room: String) -> SocketIOBroadcastOperator { mainNamespace.except(room) }
 
+    /// Every socket of `/`, dropping the packet for those that cannot take it now.
+    public var volatile: SocketIOBroadcastOperator { mainNamespace.volatile }
+
+    /// Every socket of `/` in this process only.
+    public var local: SocketIOBroadcastOperator { mainNamespace.local }
+
+    /// Every socket of `/`, with compression allowed or not.
+    public func compress(_ compress: Bool) -> SocketIOBroadcastOperator { mainNamespace.compress(compress) }
+
+    /// The sockets of `/` on every server, as remote-socket handles.
+    public func fetchSockets() async -> [SocketIORemoteSocket] { await mainNamespace.fetchSockets() }
+
+    /// Makes every socket of `/` (on every server) join `room`.
+    public func socketsJoin(_ room: String) { mainNamespace.socketsJoin(room) }
+
+    /// Makes every socket of `/` (on every server) leave `room`.
+    public func socketsLeave(_ room: String) { mainNamespace.socketsLeave(room) }
+
+    /// Disconnects every socket of `/` on every server.
+    public func disconnectSockets(close: Bool = false) { mainNamespace.disconnectSockets(close: close) }
+
+    /// Sends `event` to the other servers of the cluster through the adapter of `/` (not to clients).
+    public func serverSideEmit(_ event: String, _ arguments: JSONValue...) {
+        mainNamespace.adapter.serverSideEmit(event, arguments: arguments)
+    }
+
     // MARK: EngineServerDelegate
 
     /// Takes over a new Engine.IO session: becomes its delegate and starts the connect timeout.
