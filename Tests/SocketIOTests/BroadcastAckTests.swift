@@ -14,13 +14,10 @@ import Testing
         }
     }
 
-    /// Polls `recorder` with real time (the broadcast timer is not on the embedded loop).
-    func waitForResult<T: Sendable>(_ recorder: Recorder<T>) async throws -> T? {
-        for _ in 0..<500 {
-            if let value = recorder.last { return value }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return nil
+    /// The broadcast timer runs on a recipient's loop: advance the embedded loop past it.
+    func waitForResult<T: Sendable>(_ recorder: Recorder<T>, after time: TimeAmount = .milliseconds(50)) async throws -> T? {
+        harness.loop.advanceTime(by: time)
+        return recorder.last
     }
 
     @Test(.timeLimit(.minutes(1)))

@@ -4,6 +4,7 @@ import NIOCore
 import NIOEmbedded
 import SocketIO
 import SwitchboardJSON
+import Testing
 
 /// A message as it would appear on the wire, for exact assertions.
 enum WireMessage: Hashable, CustomStringConvertible {
@@ -47,6 +48,7 @@ final class FakeEngineConnection: EngineConnection, Sendable {
         var sent: [OutboundEngineMessage] = []
         var closed = false
         var closeReason: EngineCloseReason?
+        var isWritable = true
     }
 
     let id: String
@@ -93,6 +95,12 @@ final class FakeEngineConnection: EngineConnection, Sendable {
         delegate?.engineConnection(self, didCloseWith: reason)
     }
 
+    /// What ``EngineConnection/isWritable`` reports (tests flip it to exercise volatile packets).
+    var isWritable: Bool {
+        get { state.withLockedValue { $0.isWritable } }
+        set { state.withLockedValue { $0.isWritable = newValue } }
+    }
+
     var isClosed: Bool { state.withLockedValue { $0.closed } }
     var closeReason: EngineCloseReason? { state.withLockedValue { $0.closeReason } }
 
@@ -128,6 +136,11 @@ struct Harness {
         self.server = SocketIOServer(configuration: .init(connectTimeout: connectTimeout))
     }
 
+    init(configuration: SocketIOServer.Configuration, loop: EmbeddedEventLoop = EmbeddedEventLoop()) {
+        self.loop = loop
+        self.server = SocketIOServer(configuration: configuration)
+    }
+
     /// Opens an Engine.IO connection (not yet connected to any namespace).
     func open(id: String = "engine-sid", on loop: EmbeddedEventLoop? = nil) -> FakeEngineConnection {
         let connection = FakeEngineConnection(id: id, eventLoop: loop ?? self.loop)
@@ -143,6 +156,12 @@ struct Harness {
         let sid = sent.first?.text.flatMap { try? JSONParser().parse(String($0.dropFirst())) }?["sid"]?.stringValue ?? ""
         return (connection, sid)
     }
+
+    /// Opens a connection, connects it to `/` and returns it with the connected socket.
+    func connectSocket(id: String = "engine-sid") throws -> (FakeEngineConnection, SocketIOSocket) {
+        let (connection, sid) = connectMain(id: id)
+        return (connection, try #require(server.mainNamespace.socket(id: sid)))
+    }
 }
 
 /// Collects values from `@Sendable` callbacks.
@@ -151,4 +170,9 @@ final class Recorder<Value: Sendable>: Sendable {
     func record(_ value: Value) { box.withLockedValue { $0.append(value) } }
     var values: [Value] { box.withLockedValue { $0 } }
     var last: Value? { values.last }
+}
+
+/// Arguments as compact JSON, for readable assertions.
+func json(_ arguments: [JSONValue]) -> String {
+    (try? JSONSerializer.string(.array(arguments))) ?? "<unserializable>"
 }

@@ -58,7 +58,9 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Encodes `packet` once and delivers it to the local sockets selected by `options`.
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
         let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
-        broadcast(encoded: messages, options: options)
+        context.directory.deliver(
+            messages, to: localSockets(matching: options), ack: nil, packet: packet, volatile: options.flags.volatile
+        )
     }
 
     /// Encodes `packet` once with its acknowledgement id (a new namespace-wide one if it has none) and delivers it to the local
@@ -74,14 +76,15 @@ public final class InMemoryAdapter: SocketIOAdapter {
         let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
         let recipients = localSockets(matching: options)
         clientCount(recipients.count)
-        context.directory.deliver(messages, to: recipients, ack: (ackID, ack))
-
+        context.directory.deliver(
+            messages, to: recipients, ack: (ackID, ack), packet: packet, volatile: options.flags.volatile
+        )
     }
 
     /// Delivers already encoded messages to the local sockets selected by `options`
     /// (what a cluster adapter calls for packets that arrive from other nodes).
     public func broadcast(encoded messages: [OutboundEngineMessage], options: SocketIOBroadcastOptions) {
-        context.directory.deliver(messages, to: localSockets(matching: options), ack: nil)
+        context.directory.deliver(messages, to: localSockets(matching: options), ack: nil, volatile: options.flags.volatile)
     }
 
     /// The connected local sockets selected by `options` (every one, without id lookups, when there is
@@ -133,4 +136,44 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public var allRooms: Set<String> {
         rooms.withLockedValue { Set($0.members.keys) }
     }
+
+    // MARK: Server-side socket management (this process only)
+
+    /// The local sockets selected by `options`, as remote-socket handles.
+    public func fetchSockets(_ options: SocketIOBroadcastOptions) async -> [SocketIORemoteSocket] {
+        localSockets(matching: options).map { socket in
+            SocketIORemoteSocket(
+                id: socket.id, namespace: context.namespace, handshake: socket.handshake,
+                rooms: socketRooms(socket.id) ?? [], data: socket.data, adapter: self
+            )
+        }
+    }
+
+    /// Makes the selected local sockets join `rooms`.
+    public func addSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>) {
+        for socket in localSockets(matching: options) { socket.join(rooms) }
+    }
+
+    /// Makes the selected local sockets leave `rooms`.
+    public func delSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>) {
+        for socket in localSockets(matching: options) {
+            for room in rooms { socket.leave(room) }
+        }
+    }
+
+    /// Disconnects the selected local sockets.
+    public func disconnectSockets(_ options: SocketIOBroadcastOptions, close: Bool) {
+        for socket in localSockets(matching: options) { socket.disconnect(close: close) }
+    }
+
+    /// Does nothing: a single process has no other server to reach.
+    public func serverSideEmit(_ event: String, arguments: [JSONValue]) {}
+
+    /// Returns `[]` at once: a single process has no other server to answer.
+    public func serverSideEmitWithAck(_ event: String, arguments: [JSONValue], timeout: TimeAmount) async -> [[JSONValue]] {
+        []
+    }
+
+    /// Always 1.
+    public func serverCount() async -> Int { 1 }
 }

@@ -30,6 +30,11 @@ final class LocalSocketDirectory: Sendable {
         sockets.withLockedValue { $0[id] }
     }
 
+    /// The event loop of some connected socket (where namespace-wide timers run), if any.
+    var anyEventLoop: (any EventLoop)? { sockets.withLockedValue { $0.first?.value.eventLoop } }
+
+    var isEmpty: Bool { sockets.withLockedValue { $0.isEmpty } }
+
     var allIDs: [String] { sockets.withLockedValue { Array($0.keys) } }
 
     var all: [SocketIOSocket] { sockets.withLockedValue { Array($0.values) } }
@@ -44,9 +49,12 @@ final class LocalSocketDirectory: Sendable {
     }
 
     /// Delivers to `recipients`; with `ack`, each socket first registers `ack.id` to call `ack.callback`.
+    /// `packet` (the decoded form, when known) goes to the recipients' outgoing catch-all handlers;
+    /// `volatile` drops the messages for recipients whose connection is not writable.
     func deliver(
         _ messages: [OutboundEngineMessage], to recipients: [SocketIOSocket],
-        ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)?
+        ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)?,
+        packet: SocketIOPacket? = nil, volatile: Bool = false
     ) {
         guard !recipients.isEmpty else { return }
         // Bucket recipients per loop. There are few loops (one per core), so a linear scan over them
@@ -68,10 +76,10 @@ final class LocalSocketDirectory: Sendable {
         }
         for (loop, group) in zip(loops, buckets) {
             if loop.inEventLoop {
-                for socket in group { socket.deliverOnLoop(messages, ack: ack) }
+                for socket in group { socket.deliverOnLoop(messages, ack: ack, packet: packet, volatile: volatile) }
             } else {
                 loop.execute {
-                    for socket in group { socket.deliverOnLoop(messages, ack: ack) }
+                    for socket in group { socket.deliverOnLoop(messages, ack: ack, packet: packet, volatile: volatile) }
                 }
             }
         }

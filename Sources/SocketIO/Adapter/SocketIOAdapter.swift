@@ -15,13 +15,21 @@ public struct SocketIOBroadcastOptions: Sendable, Hashable {
     public struct Flags: Sendable, Hashable {
         /// Only sockets of this server process (a cluster adapter must not forward the packet).
         public var local: Bool
-        /// The packet may be dropped if a recipient is not ready (accepted; delivery is best effort anyway).
+        /// The packet is dropped for recipients whose connection is not writable
+        /// (``EngineIO/EngineConnection/isWritable`` is `false`: a slow reader, or mid-upgrade).
         public var volatile: Bool
+        /// Whether the transport may compress the packet (default `true`). Carried for transports and
+        /// cluster adapters; the WebSocket transport does not read it yet.
+        public var compress: Bool
+        /// How long recipients have to acknowledge (set by `timeout(_:)`; `nil` without acknowledgement).
+        public var timeout: TimeAmount?
 
         /// Creates flags.
-        public init(local: Bool = false, volatile: Bool = false) {
+        public init(local: Bool = false, volatile: Bool = false, compress: Bool = true, timeout: TimeAmount? = nil) {
             self.local = local
             self.volatile = volatile
+            self.compress = compress
+            self.timeout = timeout
         }
     }
 
@@ -60,6 +68,27 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     func sockets(in rooms: Set<String>) -> Set<String>
     /// The rooms of a local socket, or `nil` if the socket is unknown.
     func socketRooms(_ socketID: String) -> Set<String>?
+
+    // MARK: Server-side socket management (a cluster adapter carries these to every server)
+
+    /// The sockets selected by `options` on every server (only this one unless `options.flags.local`
+    /// is false and the adapter is a cluster adapter).
+    func fetchSockets(_ options: SocketIOBroadcastOptions) async -> [SocketIORemoteSocket]
+    /// Makes the sockets selected by `options` join `rooms`, on every server.
+    func addSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>)
+    /// Makes the sockets selected by `options` leave `rooms`, on every server.
+    func delSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>)
+    /// Disconnects the sockets selected by `options`, on every server (closing their Engine.IO
+    /// connections when `close` is true).
+    func disconnectSockets(_ options: SocketIOBroadcastOptions, close: Bool)
+    /// Sends an event to the other servers of the cluster (their namespace's
+    /// ``SocketIONamespace/onServerSideEvent(_:)`` handlers); never to clients, never to this server.
+    func serverSideEmit(_ event: String, arguments: [JSONValue])
+    /// Sends an event to the other servers and returns the arguments of each server's acknowledgement
+    /// that arrived within `timeout`.
+    func serverSideEmitWithAck(_ event: String, arguments: [JSONValue], timeout: TimeAmount) async -> [[JSONValue]]
+    /// The number of servers in the cluster (this one included).
+    func serverCount() async -> Int
 }
 
 /// What a namespace gives its adapter: the namespace name and delivery to its local sockets.
@@ -67,10 +96,20 @@ public struct SocketIOAdapterContext: Sendable {
     /// The namespace name, e.g. `/` or `/chat`.
     public let namespace: String
     let directory: LocalSocketDirectory
+    let serverSideHandlers: ServerSideHandlers
 
-    init(namespace: String, directory: LocalSocketDirectory) {
+    init(namespace: String, directory: LocalSocketDirectory, serverSideHandlers: ServerSideHandlers) {
         self.namespace = namespace
         self.directory = directory
+        self.serverSideHandlers = serverSideHandlers
+    }
+
+    /// Hands an event another server sent with `serverSideEmit` to the namespace's
+    /// ``SocketIONamespace/onServerSideEvent(_:)`` handlers (what a cluster adapter calls).
+    public func receiveServerSideEvent(
+        _ event: String, arguments: [JSONValue], ack: (@Sendable ([JSONValue]) -> Void)? = nil
+    ) {
+        serverSideHandlers.dispatch(event, arguments: arguments, ack: ack)
     }
 
     /// Hands the same pre-encoded `messages` to every connected local socket whose id is in `socketIDs`,

@@ -53,6 +53,13 @@ public struct SocketIOBroadcastOperator: Sendable {
         return SocketIOBroadcastOperator(namespace: namespace, options: options)
     }
 
+    /// Sets whether the transport may compress the packet (carried in ``SocketIOBroadcastOptions/Flags/compress``).
+    public func compress(_ compress: Bool) -> SocketIOBroadcastOperator {
+        var options = options
+        options.flags.compress = compress
+        return SocketIOBroadcastOperator(namespace: namespace, options: options)
+    }
+
     /// Sends `event` with `arguments` to the selected sockets.
     public func emit(_ event: String, _ arguments: JSONValue...) {
         emit(event, arguments: arguments)
@@ -63,6 +70,8 @@ public struct SocketIOBroadcastOperator: Sendable {
     /// Reserved event names (`connect`, `disconnect`, ...) are not sent: clients would drop the connection.
     public func emit(_ event: String, arguments: [JSONValue]) {
         guard !SocketIOPacketDecoder.reservedEventNames.contains(event) else { return }
+        let arguments = options.flags.volatile
+            ? arguments : namespace.stampForRecovery(event, arguments: arguments, options: options)
         namespace.adapter.broadcast(.event(event, arguments: arguments, namespace: namespace.name), options: options)
     }
 
@@ -76,18 +85,23 @@ public struct SocketIOBroadcastOperator: Sendable {
     /// The selected local sockets.
     public var sockets: [SocketIOSocket] { namespace.directory.sockets(socketIDs) }
 
-    /// Makes the selected local sockets join `room`.
+    /// Makes the selected sockets (on every server, through the adapter) join `room`.
     public func socketsJoin(_ room: String) {
-        for id in socketIDs { namespace.adapter.addAll(id, rooms: [room]) }
+        namespace.adapter.addSockets(options, rooms: [room])
     }
 
-    /// Makes the selected local sockets leave `room`.
+    /// Makes the selected sockets (on every server, through the adapter) leave `room`.
     public func socketsLeave(_ room: String) {
-        for id in socketIDs { namespace.adapter.del(id, room: room) }
+        namespace.adapter.delSockets(options, rooms: [room])
     }
 
-    /// Disconnects the selected local sockets (closing their connections when `close` is true).
+    /// Disconnects the selected sockets on every server (closing their connections when `close` is true).
     public func disconnectSockets(close: Bool = false) {
-        for socket in sockets { socket.disconnect(close: close) }
+        namespace.adapter.disconnectSockets(options, close: close)
+    }
+
+    /// The selected sockets on every server, as handles that can emit, join, leave and disconnect.
+    public func fetchSockets() async -> [SocketIORemoteSocket] {
+        await namespace.adapter.fetchSockets(options)
     }
 }

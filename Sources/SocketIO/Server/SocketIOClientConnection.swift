@@ -69,6 +69,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     // MARK: Packets
 
     func handle(_ packet: SocketIOPacket) {
+        SocketIOMetrics.received(packet.type)
         switch packet.type {
         case .connect:
             connect(to: packet.namespace, auth: packet.data ?? .object(JSONObject()))
@@ -81,21 +82,48 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     }
 
     private func connect(to name: String, auth: JSONValue) {
-        let namespace = server.existingNamespace(name)
+        let namespace = server.resolveNamespace(name, auth: auth)
         switch state.connectReceived(namespace: name, exists: namespace != nil) {
         case .refuseUnknownNamespace:
+            SocketIOMetrics.connectErrors.increment()
             send(SocketIOPacket(type: .connectError, namespace: name, data: ["message": "Invalid namespace"]))
         case .ignore:
             logger.debug("CONNECT ignored", metadata: ["socket.nsp": "\(name)"])
         case .runMiddlewares:
             guard let namespace else { return }
-            let socket = SocketIOSocket(
-                id: SocketIDGenerator.next(), namespace: namespace, client: self,
-                handshake: SocketIOHandshake(engine: connection.handshake, auth: auth), logger: logger
-            )
-            namespace.runMiddlewares(for: socket) { [self] error in
-                middlewaresFinished(socket: socket, error: error)
+            if let recovery = namespace.recovery,
+                case .string(let pid)? = auth["pid"], case .string(let offset)? = auth["offset"]
+            {
+                recovery.store.restoreSession(namespace: name, pid: pid, offset: offset) { [self] session in
+                    let loop = connection.eventLoop
+                    if loop.inEventLoop {
+                        createSocket(namespace: namespace, auth: auth, restoring: session)
+                    } else {
+                        loop.execute { self.createSocket(namespace: namespace, auth: auth, restoring: session) }
+                    }
+                }
+            } else {
+                createSocket(namespace: namespace, auth: auth, restoring: nil)
             }
+        }
+    }
+
+    /// Creates the socket (taking over `session` if recovered) and runs the middlewares (unless the
+    /// recovered socket may skip them). On loop.
+    private func createSocket(namespace: SocketIONamespace, auth: JSONValue, restoring session: SocketIORecoveredSession?) {
+        connection.eventLoop.assertInEventLoop()
+        let socket = SocketIOSocket(
+            id: SocketIDGenerator.next(), namespace: namespace, client: self,
+            handshake: SocketIOHandshake(engine: connection.handshake, auth: auth), logger: logger,
+            restoring: session
+        )
+        if session != nil, namespace.recovery?.skipMiddlewares == true {
+            logger.debug("connection state recovered", metadata: ["socket.id": "\(socket.id)"])
+            middlewaresFinished(socket: socket, error: nil)
+            return
+        }
+        namespace.runMiddlewares(for: socket) { [self] error in
+            middlewaresFinished(socket: socket, error: error)
         }
     }
 
@@ -103,6 +131,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
         let namespace = socket.namespace
         switch state.middlewaresFinished(namespace: namespace.name, refused: error != nil) {
         case .refuse:
+            SocketIOMetrics.connectErrors.increment()
             socket.close(reason: .serverNamespaceDisconnect)  // never connected: only marks it closed
             namespace.adapter.delAll(socket.id)  // rooms a middleware may have joined
             send(SocketIOPacket(type: .connectError, namespace: namespace.name, data: error?.payload))
@@ -123,6 +152,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     // MARK: Sending and closing
 
     func send(_ packet: SocketIOPacket) {
+        SocketIOMetrics.sent(packet.type)
         connection.send(SocketIOPacketEncoder.encode(packet, allocator: allocator))
     }
 

@@ -33,3 +33,12 @@ public struct SocketIODisconnectReason: RawRepresentable, Hashable, Sendable, Cu
         self.init(rawValue: reason.rawValue)
     }
 }
+
+extension SocketIODisconnectReason {
+    /// Whether a socket that left for this reason keeps its session for connection state recovery
+    /// (transport failures and server-side closes, not deliberate disconnections).
+    var isRecoverable: Bool {
+        self == .transportError || self == .transportClose || self == .forcedClose || self == .pingTimeout
+            || self == .serverShuttingDown
+    }
+}

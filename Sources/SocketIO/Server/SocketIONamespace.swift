@@ -18,18 +18,45 @@ public final class SocketIONamespace: Sendable {
         var connectionHandlers: [ConnectionHandler] = []
     }
 
+    /// Handles an event another server of the cluster sent with ``SocketIOAdapter/serverSideEmit(_:arguments:)``;
+    /// `ack`, when given, answers the sender.
+    public typealias ServerSideEventHandler = @Sendable (String, [JSONValue], (@Sendable ([JSONValue]) -> Void)?) -> Void
+
     /// The namespace name, starting with `/`.
     public let name: String
     /// The adapter that keeps this namespace's rooms and carries out its broadcasts.
     public let adapter: any SocketIOAdapter
+    /// The dynamic namespace this one was created from, if any (its middlewares and connection handlers
+    /// are this namespace's).
+    public let parent: SocketIOParentNamespace?
     let directory: LocalSocketDirectory
-    private let hooks = NIOLockedValueBox(Hooks())
+    /// Shared with the parent (and its other children) for a child namespace.
+    let hooks: NIOLockedValueBox<Hooks>
+    let serverSideHandlers: ServerSideHandlers
 
-    init(name: String, adapterFactory: @Sendable (SocketIOAdapterContext) -> any SocketIOAdapter) {
+    /// Connection state recovery settings of the server, if enabled.
+    let recovery: SocketIOConnectionStateRecovery?
+    private let offsets = OffsetGenerator()
+
+    init(name: String, configuration: SocketIOServer.Configuration, parent: SocketIOParentNamespace? = nil) {
         self.name = name
+        self.recovery = configuration.connectionStateRecovery
+        let adapterFactory = configuration.adapterFactory
+        self.parent = parent
+        self.hooks = parent?.hooks ?? NIOLockedValueBox(Hooks())
         let directory = LocalSocketDirectory()
         self.directory = directory
-        self.adapter = adapterFactory(SocketIOAdapterContext(namespace: name, directory: directory))
+        let serverSideHandlers = ServerSideHandlers()
+        self.serverSideHandlers = serverSideHandlers
+        self.adapter = adapterFactory(
+            SocketIOAdapterContext(namespace: name, directory: directory, serverSideHandlers: serverSideHandlers)
+        )
+    }
+
+    /// Adds a handler for events other servers send with ``SocketIOAdapter/serverSideEmit(_:arguments:)``
+    /// (never called with the in-memory adapter: there are no other servers).
+    public func onServerSideEvent(_ handler: @escaping ServerSideEventHandler) {
+        serverSideHandlers.add(handler)
     }
 
     /// Adds a middleware; middlewares run in the order they were added.
@@ -78,6 +105,54 @@ public final class SocketIONamespace: Sendable {
     /// Sends `event` to every socket of the namespace.
     public func emit(_ event: String, arguments: [JSONValue]) {
         all.emit(event, arguments: arguments)
+    }
+
+    /// Every socket, dropping the packet for those that cannot take it now.
+    public var volatile: SocketIOBroadcastOperator { all.volatile }
+
+    /// Every socket of the namespace, with compression allowed or not.
+    public func compress(_ compress: Bool) -> SocketIOBroadcastOperator { all.compress(compress) }
+
+    /// Every socket of the namespace on every server, as remote-socket handles.
+    public func fetchSockets() async -> [SocketIORemoteSocket] { await all.fetchSockets() }
+
+    /// Makes every socket of the namespace (on every server) join `room`.
+    public func socketsJoin(_ room: String) { all.socketsJoin(room) }
+
+    /// Makes every socket of the namespace (on every server) leave `room`.
+    public func socketsLeave(_ room: String) { all.socketsLeave(room) }
+
+    /// Disconnects every socket of the namespace on every server.
+    public func disconnectSockets(close: Bool = false) { all.disconnectSockets(close: close) }
+
+    /// Sends `event` to the other servers of the cluster (not to clients). With the in-memory adapter
+    /// it reaches nobody.
+    public func serverSideEmit(_ event: String, _ arguments: JSONValue...) {
+        adapter.serverSideEmit(event, arguments: arguments)
+    }
+
+    /// Sends `event` to the other servers and returns their acknowledgements received within
+    /// `timeout` (with the in-memory adapter: `[]` at once).
+    public func serverSideEmitWithAck(
+        _ event: String, arguments: [JSONValue], timeout: TimeAmount = .seconds(5)
+    ) async -> [[JSONValue]] {
+        await adapter.serverSideEmitWithAck(event, arguments: arguments, timeout: timeout)
+    }
+
+    /// The number of servers in the cluster (1 with the in-memory adapter).
+    public func serverCount() async -> Int { await adapter.serverCount() }
+
+    /// With connection state recovery: appends a new offset to `arguments` and records the event for
+    /// the sockets `options` selects. Without: returns `arguments` unchanged.
+    func stampForRecovery(_ event: String, arguments: [JSONValue], options: SocketIOBroadcastOptions) -> [JSONValue] {
+        guard let recovery else { return arguments }
+        let offset = offsets.next()
+        var stamped = arguments
+        stamped.append(.string(offset))
+        var packet: [JSONValue] = [.string(event)]
+        packet.append(contentsOf: stamped)
+        recovery.store.recordPacket(namespace: name, offset: offset, packet: packet, options: options)
+        return stamped
     }
 
     // MARK: Connection

@@ -20,18 +20,31 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
         public var jsonParser: JSONParser
         /// Creates the adapter of each namespace (default: ``InMemoryAdapter``).
         public var adapterFactory: @Sendable (SocketIOAdapterContext) -> any SocketIOAdapter
+        /// Whether a child of a dynamic namespace is removed once its last socket leaves (default
+        /// `false`, as socket.io's `cleanupEmptyChildNamespaces`); the next client re-creates it.
+        public var cleanupEmptyChildNamespaces: Bool
+        /// Connection state recovery (`nil`, the default, disables it).
+        public var connectionStateRecovery: SocketIOConnectionStateRecovery?
+        /// Per-socket limit on inbound events (`nil`, the default: no limit).
+        public var eventRateLimit: SocketIOEventRateLimit?
 
         /// Creates a configuration.
         public init(
             connectTimeout: TimeAmount = .seconds(45),
             maximumAttachments: Int = 10,
             jsonParser: JSONParser = JSONParser(),
-            adapterFactory: @escaping @Sendable (SocketIOAdapterContext) -> any SocketIOAdapter = { InMemoryAdapter(context: $0) }
+            adapterFactory: @escaping @Sendable (SocketIOAdapterContext) -> any SocketIOAdapter = { InMemoryAdapter(context: $0) },
+            cleanupEmptyChildNamespaces: Bool = false,
+            connectionStateRecovery: SocketIOConnectionStateRecovery? = nil,
+            eventRateLimit: SocketIOEventRateLimit? = nil
         ) {
+            self.connectionStateRecovery = connectionStateRecovery
+            self.eventRateLimit = eventRateLimit
             self.connectTimeout = connectTimeout
             self.maximumAttachments = maximumAttachments
             self.jsonParser = jsonParser
             self.adapterFactory = adapterFactory
+            self.cleanupEmptyChildNamespaces = cleanupEmptyChildNamespaces
         }
     }
 
@@ -39,8 +52,15 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
     public let configuration: Configuration
     /// The logger (metadata: `engine.sid`, `socket.id`, `socket.nsp`).
     public let logger: Logger
-    private let namespaces: NIOLockedValueBox<[String: SocketIONamespace]>
+    private let namespaces: NIOLockedValueBox<Namespaces>
     private let clients = NIOLockedValueBox(Clients())
+
+    struct Namespaces {
+        /// Static namespaces and the children of dynamic ones, by name.
+        var byName: [String: SocketIONamespace]
+        /// Dynamic namespaces, in creation order.
+        var parents: [SocketIOParentNamespace] = []
+    }
 
     struct Clients {
         var byID: [ObjectIdentifier: SocketIOClientConnection] = [:]
@@ -51,26 +71,77 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "switchboard.socketio")) {
         self.configuration = configuration
         self.logger = logger
-        let main = SocketIONamespace(name: "/", adapterFactory: configuration.adapterFactory)
-        self.namespaces = NIOLockedValueBox(["/": main])
+        let main = SocketIONamespace(name: "/", configuration: configuration)
+        self.namespaces = NIOLockedValueBox(Namespaces(byName: ["/": main]))
     }
 
     /// The namespace named `name` (a leading `/` is added if missing), created on first use.
+    ///
+    /// A namespace created here is static: it wins over any dynamic namespace whose rule matches its name.
     public func of(_ name: String) -> SocketIONamespace {
         let name = name.hasPrefix("/") ? name : "/" + name
         return namespaces.withLockedValue { table in
-            if let existing = table[name] { return existing }
-            let created = SocketIONamespace(name: name, adapterFactory: configuration.adapterFactory)
-            table[name] = created
+            if let existing = table.byName[name], existing.parent == nil { return existing }
+            // A static namespace replaces a dynamic child of the same name for new clients.
+            let created = SocketIONamespace(name: name, configuration: configuration)
+            table.byName[name] = created
             return created
         }
+    }
+
+    /// A dynamic namespace: clients may connect to any name for which `matches(name, auth)` returns
+    /// `true`; the child namespace is created on the first such connection.
+    ///
+    /// ```swift
+    /// let workspaces = io.of { name, _ in name.hasPrefix("/workspace-") }
+    /// workspaces.onConnection { socket in socket.emit("hello", .string(socket.namespace.name)) }
+    /// ```
+    public func of(matching matches: @escaping SocketIOParentNamespace.Matcher) -> SocketIOParentNamespace {
+        let parent = SocketIOParentNamespace(matcher: matches)
+        namespaces.withLockedValue { $0.parents.append(parent) }
+        return parent
+    }
+
+    /// A dynamic namespace for every name that `pattern` matches as a whole (e.g. `/^\/room-\d+$/`).
+    public func of(regex pattern: String) throws -> SocketIOParentNamespace {
+        let regex = try NamespacePattern(pattern)
+        return of(matching: { name, _ in regex.matches(name) })
     }
 
     /// The main namespace `/`.
     public var mainNamespace: SocketIONamespace { of("/") }
 
     func existingNamespace(_ name: String) -> SocketIONamespace? {
-        namespaces.withLockedValue { $0[name] }
+        namespaces.withLockedValue { $0.byName[name] }
+    }
+
+    /// The namespace a client's `CONNECT` to `name` joins: the existing one, or a new child of the first
+    /// dynamic namespace that matches.
+    func resolveNamespace(_ name: String, auth: JSONValue) -> SocketIONamespace? {
+        let (existing, parents) = namespaces.withLockedValue { ($0.byName[name], $0.parents) }
+        if let existing { return existing }
+        guard let parent = parents.first(where: { $0.matcher(name, auth) }) else { return nil }
+        return namespaces.withLockedValue { table in
+            if let raced = table.byName[name] { return raced }
+            let child = SocketIONamespace(name: name, configuration: configuration, parent: parent)
+            table.byName[name] = child
+            parent.addChild(child)
+            return child
+        }
+    }
+
+    /// Called when a socket left `namespace`: removes an empty child namespace when configured to.
+    func socketLeft(_ namespace: SocketIONamespace) {
+        guard configuration.cleanupEmptyChildNamespaces, let parent = namespace.parent else { return }
+        let removed = namespaces.withLockedValue { table in
+            guard table.byName[namespace.name] === namespace, namespace.directory.isEmpty else { return false }
+            table.byName[namespace.name] = nil
+            return true
+        }
+        if removed {
+            parent.removeChild(namespace)
+            logger.debug("removed empty child namespace", metadata: ["socket.nsp": "\(namespace.name)"])
+        }
     }
 
     // MARK: Shortcuts to the main namespace
@@ -99,6 +170,32 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
 
     /// The sockets of `/` except the members of `room`.
     public func except(_ room: String) -> SocketIOBroadcastOperator { mainNamespace.except(room) }
+
+    /// Every socket of `/`, dropping the packet for those that cannot take it now.
+    public var volatile: SocketIOBroadcastOperator { mainNamespace.volatile }
+
+    /// Every socket of `/` in this process only.
+    public var local: SocketIOBroadcastOperator { mainNamespace.local }
+
+    /// Every socket of `/`, with compression allowed or not.
+    public func compress(_ compress: Bool) -> SocketIOBroadcastOperator { mainNamespace.compress(compress) }
+
+    /// The sockets of `/` on every server, as remote-socket handles.
+    public func fetchSockets() async -> [SocketIORemoteSocket] { await mainNamespace.fetchSockets() }
+
+    /// Makes every socket of `/` (on every server) join `room`.
+    public func socketsJoin(_ room: String) { mainNamespace.socketsJoin(room) }
+
+    /// Makes every socket of `/` (on every server) leave `room`.
+    public func socketsLeave(_ room: String) { mainNamespace.socketsLeave(room) }
+
+    /// Disconnects every socket of `/` on every server.
+    public func disconnectSockets(close: Bool = false) { mainNamespace.disconnectSockets(close: close) }
+
+    /// Sends `event` to the other servers of the cluster through the adapter of `/` (not to clients).
+    public func serverSideEmit(_ event: String, _ arguments: JSONValue...) {
+        mainNamespace.adapter.serverSideEmit(event, arguments: arguments)
+    }
 
     // MARK: EngineServerDelegate
 

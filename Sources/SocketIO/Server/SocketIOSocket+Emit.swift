@@ -28,8 +28,20 @@ extension SocketIOSocket {
         SocketIOTimedEmitter(socket: self, timeout: timeout)
     }
 
+    /// An emitter whose events are dropped when the connection cannot take them now
+    /// (``EngineIO/EngineConnection/isWritable`` is `false`).
+    public var volatile: SocketIOSocketEmitter { SocketIOSocketEmitter(socket: self).volatile }
+
+    /// An emitter whose events the transport may compress or not.
+    public func compress(_ compress: Bool) -> SocketIOSocketEmitter { SocketIOSocketEmitter(socket: self).compress(compress) }
+
     /// Sends `event` and waits for the client's acknowledgement (no time limit; use ``timeout(_:)`` for one).
     public func emitWithAck(_ event: String, _ arguments: JSONValue...) async throws(SocketIOAckError) -> [JSONValue] {
+        try await Self.awaitAck(socket: self, event: event, arguments: arguments, timeout: nil)
+    }
+
+    /// Sends `event` with `arguments` and waits for the client's acknowledgement (no time limit).
+    public func emitWithAck(_ event: String, arguments: [JSONValue]) async throws(SocketIOAckError) -> [JSONValue] {
         try await Self.awaitAck(socket: self, event: event, arguments: arguments, timeout: nil)
     }
 
@@ -47,12 +59,75 @@ extension SocketIOSocket {
     }
 }
 
+/// Emits from one socket with flags (`socket.volatile`, `socket.compress(false)`), chainable in any order.
+public struct SocketIOSocketEmitter: Sendable {
+    /// The socket that emits.
+    public let socket: SocketIOSocket
+    /// The flags (``SocketIOBroadcastOptions/Flags/volatile`` and ``SocketIOBroadcastOptions/Flags/compress`` apply).
+    public var flags = SocketIOBroadcastOptions.Flags()
+
+    init(socket: SocketIOSocket) { self.socket = socket }
+
+    /// Drops the event if the connection cannot take it now.
+    public var volatile: SocketIOSocketEmitter {
+        var copy = self
+        copy.flags.volatile = true
+        return copy
+    }
+
+    /// Sets whether the transport may compress the event.
+    public func compress(_ compress: Bool) -> SocketIOSocketEmitter {
+        var copy = self
+        copy.flags.compress = compress
+        return copy
+    }
+
+    /// Adds an acknowledgement time limit.
+    public func timeout(_ timeout: TimeAmount) -> SocketIOTimedEmitter {
+        var timed = SocketIOTimedEmitter(socket: socket, timeout: timeout)
+        timed.flags = flags
+        return timed
+    }
+
+    /// Sends `event` with `arguments`.
+    public func emit(_ event: String, _ arguments: JSONValue...) {
+        emit(event, arguments: arguments)
+    }
+
+    /// Sends `event` with `arguments`.
+    public func emit(_ event: String, arguments: [JSONValue]) {
+        let flags = flags
+        socket.runOnLoop { $0.emitOnLoop(event, arguments: arguments, timeout: nil, ack: nil, flags: flags) }
+    }
+}
+
 /// Emits from one socket with an acknowledgement time limit (`socket.timeout(.seconds(5))`).
 public struct SocketIOTimedEmitter: Sendable {
     /// The socket that emits.
     public let socket: SocketIOSocket
     /// How long to wait for each acknowledgement.
     public let timeout: TimeAmount
+    /// Delivery flags (volatile, compress).
+    public var flags = SocketIOBroadcastOptions.Flags()
+
+    init(socket: SocketIOSocket, timeout: TimeAmount) {
+        self.socket = socket
+        self.timeout = timeout
+    }
+
+    /// Drops the event if the connection cannot take it now (the acknowledgement then times out).
+    public var volatile: SocketIOTimedEmitter {
+        var copy = self
+        copy.flags.volatile = true
+        return copy
+    }
+
+    /// Sets whether the transport may compress the event.
+    public func compress(_ compress: Bool) -> SocketIOTimedEmitter {
+        var copy = self
+        copy.flags.compress = compress
+        return copy
+    }
 
     /// Sends `event`; `ack` receives the client's acknowledgement, or a timeout or disconnection failure.
     public func emit(_ event: String, _ arguments: JSONValue..., ack: @escaping SocketIOSocket.AckCallback) {
@@ -62,7 +137,8 @@ public struct SocketIOTimedEmitter: Sendable {
     /// Sends `event`; `ack` receives the client's acknowledgement, or a timeout or disconnection failure.
     public func emit(_ event: String, arguments: [JSONValue], ack: @escaping SocketIOSocket.AckCallback) {
         let timeout = timeout
-        socket.runOnLoop { $0.emitOnLoop(event, arguments: arguments, timeout: timeout, ack: ack) }
+        let flags = flags
+        socket.runOnLoop { $0.emitOnLoop(event, arguments: arguments, timeout: timeout, ack: ack, flags: flags) }
     }
 
     /// Sends `event` and waits for the acknowledgement; throws on timeout or disconnection.

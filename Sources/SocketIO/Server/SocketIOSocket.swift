@@ -10,7 +10,8 @@ import SwitchboardJSON
 /// order packets arrive. Its methods may be called from any thread; calls made off the loop hop to it,
 /// so operations from one caller keep their order.
 ///
-/// `@unchecked Sendable`: the mutable `loopState` is only read and written on `eventLoop`: public
+/// `@unchecked Sendable`: the mutable `loopState` and `restoredSession` are only read and written on
+/// `eventLoop` (`restoredSession` is set in `init`, before the socket is shared, and consumed by `open`): public
 /// methods reach it through `runOnLoop`, and the internal `…OnLoop`, `open`, `close` and `handle`
 /// methods are only called on the loop (by the client's delegate callbacks, `runOnLoop` or the per-loop
 /// broadcast delivery), which they assert in debug builds. State read from other threads (`shared`)
@@ -25,13 +26,26 @@ public final class SocketIOSocket: @unchecked Sendable {
     public typealias DisconnectHandler = @Sendable (SocketIOSocket, SocketIODisconnectReason) -> Void
     /// Receives an acknowledgement from the client, or why none came.
     public typealias AckCallback = @Sendable (Result<[JSONValue], SocketIOAckError>) -> Void
+    /// Sees every event the server sends to this client: the socket, the event name and the arguments.
+    public typealias OutgoingEventHandler = @Sendable (SocketIOSocket, String, [JSONValue]) -> Void
+    /// Inspects an inbound event before it is dispatched: call `next(nil)` to let it through, or
+    /// `next(error)` to drop it and report `error` to the ``onError(_:)`` handlers. `next` may be called
+    /// later and from any thread.
+    public typealias PacketMiddleware = @Sendable (SocketIOEventPacket, @escaping @Sendable ((any Error)?) -> Void) -> Void
+    /// Receives errors of this socket (a packet middleware refused a packet, an event was rate-limited, a
+    /// typed payload did not decode).
+    public typealias ErrorHandler = @Sendable (SocketIOSocket, any Error) -> Void
 
     enum Phase { case connecting, connected, disconnected }
 
     struct LoopState {
         var phase: Phase = .connecting
         var handlers: [String: EventHandler] = [:]
-        var anyHandlers: [AnyEventHandler] = []
+        var anyHandlers: [(id: SocketIOListenerID, handler: AnyEventHandler)] = []
+        var outgoingHandlers: [(id: SocketIOListenerID, handler: OutgoingEventHandler)] = []
+        var packetMiddlewares: [PacketMiddleware] = []
+        var errorHandlers: [ErrorHandler] = []
+        var rateLimiter: TokenBucket?
         var disconnectingHandlers: [DisconnectHandler] = []
         var disconnectHandlers: [DisconnectHandler] = []
         var pendingAcks: [Int: PendingAck] = [:]
@@ -48,6 +62,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         var isClosed = false
         var data: JSONValue = .null
         var context: (any Sendable)?
+        var nextListenerID = 0
     }
 
     /// The socket id: 20 random URL-safe characters, also the name of the socket's own room.
@@ -63,12 +78,26 @@ public final class SocketIOSocket: @unchecked Sendable {
     public let eventLoop: any EventLoop
     /// The underlying Engine.IO connection.
     public let engineConnection: any EngineConnection
+    /// Whether this socket took over a disconnected session (connection state recovery): same id, rooms
+    /// and ``data``, missed events replayed.
+    public let recovered: Bool
+    /// The private session id sent in the `CONNECT` reply (only with connection state recovery).
+    let pid: String?
+    /// The session this socket recovers, consumed by ``open()``.
+    private var restoredSession: SocketIORecoveredSession?
     let client: SocketIOClientConnection
     private var loopState = LoopState()
     private let shared = NIOLockedValueBox(SharedState())
 
-    init(id: String, namespace: SocketIONamespace, client: SocketIOClientConnection, handshake: SocketIOHandshake, logger: Logger) {
+    init(
+        id: String, namespace: SocketIONamespace, client: SocketIOClientConnection, handshake: SocketIOHandshake,
+        logger: Logger, restoring session: SocketIORecoveredSession? = nil
+    ) {
+        let id = session?.session.sid ?? id
         self.id = id
+        self.recovered = session != nil
+        self.restoredSession = session
+        self.pid = namespace.recovery == nil ? nil : (session?.session.pid ?? SocketIDGenerator.next())
         self.namespace = namespace
         self.client = client
         self.eventLoop = client.connection.eventLoop
@@ -78,6 +107,10 @@ public final class SocketIOSocket: @unchecked Sendable {
         logger[metadataKey: "socket.id"] = "\(id)"
         logger[metadataKey: "socket.nsp"] = "\(namespace.name)"
         self.logger = logger
+        if let session { shared.withLockedValue { $0.data = session.session.data } }
+        if let limit = client.server.configuration.eventRateLimit {
+            loopState.rateLimiter = TokenBucket(capacity: limit.burst, refillPerSecond: limit.eventsPerSecond)
+        }
     }
 
     /// Whether the socket is connected to its namespace.
@@ -112,9 +145,86 @@ public final class SocketIOSocket: @unchecked Sendable {
         runOnLoop { $0.loopState.handlers[event] = nil }
     }
 
-    /// Registers a handler that sees every event (before the event's own handler).
-    public func onAny(_ handler: @escaping AnyEventHandler) {
-        runOnLoop { $0.loopState.anyHandlers.append(handler) }
+    /// Registers a handler that sees every inbound event (after the earlier catch-all handlers, before the
+    /// event's own handler). Returns an id for ``offAny(_:)``.
+    @discardableResult
+    public func onAny(_ handler: @escaping AnyEventHandler) -> SocketIOListenerID {
+        let id = nextListenerID()
+        runOnLoop { $0.loopState.anyHandlers.append((id, handler)) }
+        return id
+    }
+
+    /// Registers a catch-all handler that runs before the ones already registered.
+    @discardableResult
+    public func prependAny(_ handler: @escaping AnyEventHandler) -> SocketIOListenerID {
+        let id = nextListenerID()
+        runOnLoop { $0.loopState.anyHandlers.insert((id, handler), at: 0) }
+        return id
+    }
+
+    /// Removes the catch-all handler `id`, or every catch-all handler when `id` is `nil`.
+    public func offAny(_ id: SocketIOListenerID? = nil) {
+        runOnLoop { socket in
+            if let id {
+                socket.loopState.anyHandlers.removeAll { $0.id == id }
+            } else {
+                socket.loopState.anyHandlers.removeAll()
+            }
+        }
+    }
+
+    /// Registers a handler that sees every event sent to this client (emits and broadcasts), just before
+    /// it is handed to the transport. Returns an id for ``offAnyOutgoing(_:)``.
+    @discardableResult
+    public func onAnyOutgoing(_ handler: @escaping OutgoingEventHandler) -> SocketIOListenerID {
+        let id = nextListenerID()
+        runOnLoop { $0.loopState.outgoingHandlers.append((id, handler)) }
+        return id
+    }
+
+    /// Registers an outgoing catch-all handler that runs before the ones already registered.
+    @discardableResult
+    public func prependAnyOutgoing(_ handler: @escaping OutgoingEventHandler) -> SocketIOListenerID {
+        let id = nextListenerID()
+        runOnLoop { $0.loopState.outgoingHandlers.insert((id, handler), at: 0) }
+        return id
+    }
+
+    /// Removes the outgoing catch-all handler `id`, or all of them when `id` is `nil`.
+    public func offAnyOutgoing(_ id: SocketIOListenerID? = nil) {
+        runOnLoop { socket in
+            if let id {
+                socket.loopState.outgoingHandlers.removeAll { $0.id == id }
+            } else {
+                socket.loopState.outgoingHandlers.removeAll()
+            }
+        }
+    }
+
+    /// Adds a per-packet middleware; middlewares run in the order added, for every inbound event, before
+    /// any handler. A refused packet is not dispatched; the error goes to the ``onError(_:)`` handlers
+    /// (socket.io's server-side `error` event), which may for instance disconnect the socket.
+    ///
+    /// ```swift
+    /// socket.use { packet, next in
+    ///     next(packet.event == "admin" ? AccessDenied() : nil)
+    /// }
+    /// ```
+    public func use(_ middleware: @escaping PacketMiddleware) {
+        runOnLoop { $0.loopState.packetMiddlewares.append(middleware) }
+    }
+
+    /// Registers a handler for this socket's errors (refused packets, rate limits, undecodable typed
+    /// payloads). Errors without a handler are logged.
+    public func onError(_ handler: @escaping ErrorHandler) {
+        runOnLoop { $0.loopState.errorHandlers.append(handler) }
+    }
+
+    private func nextListenerID() -> SocketIOListenerID {
+        shared.withLockedValue { state in
+            defer { state.nextListenerID += 1 }
+            return SocketIOListenerID(value: state.nextListenerID)
+        }
     }
 
     /// Registers a handler called when the socket is about to leave (it is still in its rooms).
@@ -203,9 +313,21 @@ public final class SocketIOSocket: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         loopState.phase = .connected
         shared.withLockedValue { $0.isConnected = true }
-        namespace.adapter.addAll(id, rooms: [id])
+        var rooms: Set<String> = [id]
+        if let session = restoredSession { rooms.formUnion(session.session.rooms) }
+        namespace.adapter.addAll(id, rooms: rooms)
         namespace.directory.insert(self)
-        client.send(SocketIOPacket(type: .connect, namespace: namespace.name, data: ["sid": .string(id)]))
+        SocketIOMetrics.connected(namespace: namespace.name).increment()
+        if let session = restoredSession {
+            restoredSession = nil
+            // As socket.io: the missed events go first; the client buffers them until the CONNECT reply.
+            for packet in session.missedPackets {
+                client.send(SocketIOPacket(type: .event, namespace: namespace.name, data: .array(packet)))
+            }
+        }
+        var reply: JSONObject = ["sid": .string(id)]
+        if let pid { reply["pid"] = .string(pid) }
+        client.send(SocketIOPacket(type: .connect, namespace: namespace.name, data: .object(reply)))
     }
 
     /// Ends the socket. On loop.
@@ -217,9 +339,16 @@ public final class SocketIOSocket: @unchecked Sendable {
             return
         }
         for handler in loopState.disconnectingHandlers { handler(self, reason) }
+        if let recovery = namespace.recovery, let pid, reason.isRecoverable {
+            recovery.store.saveSession(SocketIOSession(
+                namespace: namespace.name, sid: id, pid: pid, rooms: rooms, data: data
+            ))
+        }
         namespace.adapter.delAll(id)
         namespace.directory.remove(id)
+        SocketIOMetrics.connected(namespace: namespace.name).decrement()
         client.remove(self)
+        client.server.socketLeft(namespace)
         loopState.phase = .disconnected
         shared.withLockedValue { $0.isConnected = false }
         let pending = loopState.pendingAcks
@@ -242,10 +371,15 @@ public final class SocketIOSocket: @unchecked Sendable {
         case .event, .binaryEvent:
             guard case .array(var elements)? = packet.data, case .string(let event)? = elements.first else { return }
             elements.removeFirst()
-            let ack = packet.ackID.map { SocketIOAcknowledgement(socket: self, id: $0) }
-            for handler in loopState.anyHandlers { handler(self, event, elements, ack) }
-            loopState.handlers[event]?(self, elements, ack)
+            let inbound = SocketIOEventPacket(event: event, arguments: elements, ackID: packet.ackID)
+            if loopState.rateLimiter != nil, !admitByRateLimit(inbound) { return }
+            if loopState.packetMiddlewares.isEmpty {
+                dispatch(inbound)
+            } else {
+                runPacketMiddlewares(loopState.packetMiddlewares[...], packet: inbound)
+            }
         case .ack, .binaryAck:
+            SocketIOMetrics.acksReceived.increment()
             guard let ackID = packet.ackID, let pending = loopState.pendingAcks.removeValue(forKey: ackID) else { return }
             pending.timeout?.cancel()
             pending.callback(.success(packet.data?.arrayValue ?? []))
@@ -256,11 +390,92 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
     }
 
+    /// Runs the per-packet middlewares, then dispatches the packet (or reports the refusal). On loop.
+    private func runPacketMiddlewares(_ middlewares: ArraySlice<PacketMiddleware>, packet: SocketIOEventPacket) {
+        guard let middleware = middlewares.first else {
+            dispatch(packet)
+            return
+        }
+        let rest = middlewares.dropFirst()
+        let once = OnceFlag()
+        middleware(packet) { [self] error in
+            guard once.setIfUnset() else { return }
+            runOnLoop { socket in
+                guard socket.loopState.phase == .connected else { return }
+                if let error {
+                    socket.reportError(error)
+                } else {
+                    socket.runPacketMiddlewares(rest, packet: packet)
+                }
+            }
+        }
+    }
+
+    /// Takes a token for an inbound event; on refusal carries out the configured reaction. On loop.
+    private func admitByRateLimit(_ packet: SocketIOEventPacket) -> Bool {
+        guard let limit = client.server.configuration.eventRateLimit,
+            loopState.rateLimiter?.take(now: eventLoop.now) == false
+        else { return true }
+        SocketIOMetrics.rateLimited()
+        let error = SocketIORateLimitError(event: packet.event)
+        switch limit.reaction.base {
+        case .dropWithError:
+            logger.debug("event dropped by the rate limit", metadata: ["socket.event": "\(packet.event)"])
+            emitOnLoop(
+                "error", arguments: [["message": "rate limit exceeded", "event": .string(packet.event)]],
+                timeout: nil, ack: nil
+            )
+            reportError(error)
+        case .disconnect:
+            logger.debug("rate limit exceeded; disconnecting", metadata: ["socket.event": "\(packet.event)"])
+            reportError(error)
+            guard loopState.phase == .connected else { return false }
+            client.send(SocketIOPacket(type: .disconnect, namespace: namespace.name))
+            close(reason: .serverNamespaceDisconnect)
+        }
+        return false
+    }
+
+    /// Hands an inbound event to the catch-all handlers, then to its own handler. On loop.
+    private func dispatch(_ packet: SocketIOEventPacket) {
+        let ack = packet.ackID.map { SocketIOAcknowledgement(socket: self, id: $0) }
+        for (_, handler) in loopState.anyHandlers { handler(self, packet.event, packet.arguments, ack) }
+        loopState.handlers[packet.event]?(self, packet.arguments, ack)
+    }
+
+    /// Gives `error` to the error handlers (or logs it when there are none). On loop.
+    func reportError(_ error: any Error) {
+        eventLoop.assertInEventLoop()
+        guard !loopState.errorHandlers.isEmpty else {
+            logger.debug("socket error without handler", metadata: ["socket.error": "\(error)"])
+            return
+        }
+        for handler in loopState.errorHandlers { handler(self, error) }
+    }
+
+    /// Tells the outgoing catch-all handlers about an event about to be sent. On loop.
+    func notifyOutgoing(_ packet: SocketIOPacket) {
+        guard !loopState.outgoingHandlers.isEmpty,
+            case .array(var elements)? = packet.data, case .string(let event)? = elements.first
+        else { return }
+        elements.removeFirst()
+        for (_, handler) in loopState.outgoingHandlers { handler(self, event, elements) }
+    }
+
     /// Sends pre-encoded messages if the socket is still connected, registering the broadcast's
     /// acknowledgement first when there is one. On loop.
-    func deliverOnLoop(_ messages: [OutboundEngineMessage], ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)? = nil) {
+    func deliverOnLoop(
+        _ messages: [OutboundEngineMessage], ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)? = nil,
+        packet: SocketIOPacket? = nil, volatile: Bool = false
+    ) {
         eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
+        if volatile && !engineConnection.isWritable {
+            SocketIOMetrics.volatileDropped(namespace: namespace.name)
+            return
+        }
+        if let packet { notifyOutgoing(packet) }
+        SocketIOMetrics.sent(.event)
         if let ack {
             let callback = ack.callback
             loopState.pendingAcks[ack.id] = PendingAck(callback: { result in
@@ -278,7 +493,10 @@ public final class SocketIOSocket: @unchecked Sendable {
     }
 
     /// Sends an event, registering `ack` first when given. On loop.
-    func emitOnLoop(_ event: String, arguments: [JSONValue], timeout: TimeAmount?, ack: AckCallback?) {
+    func emitOnLoop(
+        _ event: String, arguments: [JSONValue], timeout: TimeAmount?, ack: AckCallback?,
+        flags: SocketIOBroadcastOptions.Flags = SocketIOBroadcastOptions.Flags()
+    ) {
         eventLoop.assertInEventLoop()
         guard !SocketIOPacketDecoder.reservedEventNames.contains(event) else {
             // Clients refuse packets with these names and would drop the connection.
@@ -289,6 +507,14 @@ public final class SocketIOSocket: @unchecked Sendable {
         guard loopState.phase == .connected else {
             ack?(.failure(SocketIOAckError(code: .disconnected)))
             return
+        }
+        if flags.volatile && !engineConnection.isWritable {
+            SocketIOMetrics.volatileDropped(namespace: namespace.name)
+            return
+        }
+        var arguments = arguments
+        if ack == nil && !flags.volatile && namespace.recovery != nil {
+            arguments = namespace.stampForRecovery(event, arguments: arguments, options: SocketIOBroadcastOptions(rooms: [id]))
         }
         var ackID: Int?
         if let ack {
@@ -303,13 +529,16 @@ public final class SocketIOSocket: @unchecked Sendable {
             }
             loopState.pendingAcks[id] = pending
         }
-        client.send(.event(event, arguments: arguments, namespace: namespace.name, ackID: ackID))
+        let packet = SocketIOPacket.event(event, arguments: arguments, namespace: namespace.name, ackID: ackID)
+        notifyOutgoing(packet)
+        client.send(packet)
     }
 
     /// Sends an acknowledgement. On loop.
     func sendAckOnLoop(id: Int, arguments: [JSONValue]) {
         eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
+        SocketIOMetrics.acksSent.increment()
         client.send(SocketIOPacket(type: .ack, namespace: namespace.name, ackID: id, data: .array(arguments)))
     }
 }
