@@ -260,5 +260,9 @@ final class DeferredSessionStore: SocketIOSessionStore {
         store.answerAll()
         #expect(harness.server.mainNamespace.socket(id: sid) == nil)
         #expect(harness.server.mainNamespace.sockets.isEmpty)
+        let third = harness.open(id: "c")
+        third.receive("0" + auth)
+        store.answerAll()
+        #expect(third.takeSent().last?.text?.hasPrefix(#"0{"sid":"\#(sid)""#) == true)
     }
 }

@@ -336,6 +336,12 @@ public final class SocketIOSocket: @unchecked Sendable {
         shared.withLockedValue { $0.isClosed = true }
         guard loopState.phase == .connected else {
             loopState.phase = .disconnected
+            if let session = restoredSession, let recovery = namespace.recovery {
+                // Taken from the store but never connected (the client left, or a middleware refused):
+                // put it back so a later attempt can still recover it.
+                restoredSession = nil
+                recovery.store.saveSession(session.session)
+            }
             return
         }
         for handler in loopState.disconnectingHandlers { handler(self, reason) }
