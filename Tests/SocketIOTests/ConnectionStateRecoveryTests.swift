@@ -198,3 +198,71 @@ enum InMemorySessionStoreProbe {
         return result.last??.missedPackets.count == 1
     }
 }
+
+/// A store that answers restores only when the test says so (like a remote store would, later).
+final class DeferredSessionStore: SocketIOSessionStore {
+    let inner = InMemorySessionStore()
+    let pending = NIOLockedValueBox([@Sendable () -> Void]())
+
+    func recordPacket(namespace: String, offset: String, packet: [JSONValue], options: SocketIOBroadcastOptions) {
+        inner.recordPacket(namespace: namespace, offset: offset, packet: packet, options: options)
+    }
+    func saveSession(_ session: SocketIOSession) { inner.saveSession(session) }
+    func restoreSession(
+        namespace: String, pid: String, offset: String,
+        completion: @escaping @Sendable (SocketIORecoveredSession?) -> Void
+    ) {
+        pending.withLockedValue { $0.append { self.inner.restoreSession(namespace: namespace, pid: pid, offset: offset, completion: completion) } }
+    }
+    func answerAll() {
+        for answer in pending.withLockedValue({ list in defer { list.removeAll() }; return list }) { answer() }
+    }
+}
+
+@Suite struct DeferredRecoveryTests {
+    let store = DeferredSessionStore()
+    let harness: Harness
+
+    init() {
+        harness = Harness(configuration: .init(connectionStateRecovery: .init(store: store)))
+    }
+
+    func disconnectedSession() throws -> (sid: String, auth: String) {
+        let first = harness.open(id: "a")
+        first.receive("0")
+        let reply = try JSONParser().parse(String(try #require(first.takeSent().first?.text).dropFirst()))
+        harness.server.emit("seen")
+        let text = try #require(first.takeSent().last?.text)
+        let offset = try #require(try JSONParser().parse(String(text.dropFirst())).arrayValue?.last?.stringValue)
+        first.finish(.transportClose)
+        let pid = try #require(reply["pid"]?.stringValue)
+        return (try #require(reply["sid"]?.stringValue), #"{"pid":"\#(pid)","offset":"\#(offset)"}"#)
+    }
+
+    @Test func socketConnectsOnceTheStoreAnswers() throws {
+        let (sid, auth) = try disconnectedSession()
+        let second = harness.open(id: "b")
+        second.receive("0" + auth)
+        #expect(second.takeSent().isEmpty)
+        second.receive("0" + auth)  // a duplicate CONNECT while restoring is ignored
+        store.answerAll()
+        let sent = second.takeSent()
+        #expect(sent.count == 1)
+        #expect(sent.first?.text?.hasPrefix(#"0{"sid":"\#(sid)""#) == true)
+        #expect(harness.server.mainNamespace.socket(id: sid)?.recovered == true)
+    }
+
+    @Test func answerAfterTheClientLeftIsDiscarded() throws {
+        let (sid, auth) = try disconnectedSession()
+        let second = harness.open(id: "b")
+        second.receive("0" + auth)
+        second.finish(.transportClose)
+        store.answerAll()
+        #expect(harness.server.mainNamespace.socket(id: sid) == nil)
+        #expect(harness.server.mainNamespace.sockets.isEmpty)
+        let third = harness.open(id: "c")
+        third.receive("0" + auth)
+        store.answerAll()
+        #expect(third.takeSent().last?.text?.hasPrefix(#"0{"sid":"\#(sid)""#) == true)
+    }
+}

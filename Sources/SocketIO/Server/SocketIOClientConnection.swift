@@ -69,7 +69,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     // MARK: Packets
 
     func handle(_ packet: SocketIOPacket) {
-        SocketIOMetrics.received(packet.type)
+        server.metrics.received(packet.type)
         switch packet.type {
         case .connect:
             connect(to: packet.namespace, auth: packet.data ?? .object(JSONObject()))
@@ -85,7 +85,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
         let namespace = server.resolveNamespace(name, auth: auth)
         switch state.connectReceived(namespace: name, exists: namespace != nil) {
         case .refuseUnknownNamespace:
-            SocketIOMetrics.connectErrors.increment()
+            server.metrics.connectErrors.increment()
             send(SocketIOPacket(type: .connectError, namespace: name, data: ["message": "Invalid namespace"]))
         case .ignore:
             logger.debug("CONNECT ignored", metadata: ["socket.nsp": "\(name)"])
@@ -131,7 +131,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
         let namespace = socket.namespace
         switch state.middlewaresFinished(namespace: namespace.name, refused: error != nil) {
         case .refuse:
-            SocketIOMetrics.connectErrors.increment()
+            server.metrics.connectErrors.increment()
             socket.close(reason: .serverNamespaceDisconnect)  // never connected: only marks it closed
             namespace.adapter.delAll(socket.id)  // rooms a middleware may have joined
             send(SocketIOPacket(type: .connectError, namespace: namespace.name, data: error?.payload))
@@ -152,7 +152,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     // MARK: Sending and closing
 
     func send(_ packet: SocketIOPacket) {
-        SocketIOMetrics.sent(packet.type)
+        server.metrics.sent(packet.type)
         connection.send(SocketIOPacketEncoder.encode(packet, allocator: allocator))
     }
 

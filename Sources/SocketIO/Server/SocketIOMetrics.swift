@@ -14,20 +14,33 @@ import NIOConcurrencyHelpers
 /// | `socketio_rate_limited_total` | counter | |
 /// | `socketio_connect_errors_total` | counter | |
 ///
-/// Instruments are created once (on first use) and cached, so the per-packet cost is one increment.
-enum SocketIOMetrics {
-    static let packetsReceived: [Counter] = SocketIOPacketType.allCases.map {
-        Counter(label: "socketio_packets_received_total", dimensions: [("type", typeName($0))])
+/// Each server creates its instruments once, from the factory of its configuration (the bootstrapped
+/// `MetricsSystem.factory` by default), so the per-packet cost is one increment.
+final class SocketIOMetrics: Sendable {
+    let factory: any MetricsFactory
+    let packetsReceived: [Counter]
+    let packetsSent: [Counter]
+    let acksReceived: Counter
+    let acksSent: Counter
+    let volatileDroppedCounter: Counter
+    let rateLimitedCounter: Counter
+    let connectErrors: Counter
+    private let connectedMeters = NIOLockedValueBox([String: Meter]())
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        packetsReceived = SocketIOPacketType.allCases.map {
+            Counter(label: "socketio_packets_received_total", dimensions: [("type", Self.typeName($0))], factory: factory)
+        }
+        packetsSent = SocketIOPacketType.allCases.map {
+            Counter(label: "socketio_packets_sent_total", dimensions: [("type", Self.typeName($0))], factory: factory)
+        }
+        acksReceived = Counter(label: "socketio_acks_received_total", factory: factory)
+        acksSent = Counter(label: "socketio_acks_sent_total", factory: factory)
+        volatileDroppedCounter = Counter(label: "socketio_volatile_dropped_total", factory: factory)
+        rateLimitedCounter = Counter(label: "socketio_rate_limited_total", factory: factory)
+        connectErrors = Counter(label: "socketio_connect_errors_total", factory: factory)
     }
-    static let packetsSent: [Counter] = SocketIOPacketType.allCases.map {
-        Counter(label: "socketio_packets_sent_total", dimensions: [("type", typeName($0))])
-    }
-    static let acksReceived = Counter(label: "socketio_acks_received_total")
-    static let acksSent = Counter(label: "socketio_acks_sent_total")
-    static let volatileDroppedCounter = Counter(label: "socketio_volatile_dropped_total")
-    static let rateLimitedCounter = Counter(label: "socketio_rate_limited_total")
-    static let connectErrors = Counter(label: "socketio_connect_errors_total")
-    private static let connectedMeters = NIOLockedValueBox([String: Meter]())
 
     static func typeName(_ type: SocketIOPacketType) -> String {
         switch type {
@@ -41,27 +54,27 @@ enum SocketIOMetrics {
         }
     }
 
-    static func received(_ type: SocketIOPacketType) {
+    func received(_ type: SocketIOPacketType) {
         packetsReceived[Int(type.rawValue)].increment()
     }
 
-    static func sent(_ type: SocketIOPacketType) {
+    func sent(_ type: SocketIOPacketType) {
         packetsSent[Int(type.rawValue)].increment()
     }
 
-    static func volatileDropped(namespace: String) {
+    func volatileDropped(namespace: String) {
         volatileDroppedCounter.increment()
     }
 
-    static func rateLimited() {
+    func rateLimited() {
         rateLimitedCounter.increment()
     }
 
     /// The connected-sockets gauge of `namespace`.
-    static func connected(namespace: String) -> Meter {
+    func connected(namespace: String) -> Meter {
         connectedMeters.withLockedValue { meters in
             if let meter = meters[namespace] { return meter }
-            let meter = Meter(label: "socketio_sockets_connected", dimensions: [("namespace", namespace)])
+            let meter = Meter(label: "socketio_sockets_connected", dimensions: [("namespace", namespace)], factory: factory)
             meters[namespace] = meter
             return meter
         }

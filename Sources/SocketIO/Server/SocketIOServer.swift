@@ -1,5 +1,6 @@
 import EngineIO
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import SwitchboardJSON
@@ -27,6 +28,8 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
         public var connectionStateRecovery: SocketIOConnectionStateRecovery?
         /// Per-socket limit on inbound events (`nil`, the default: no limit).
         public var eventRateLimit: SocketIOEventRateLimit?
+        /// Where the layer's metrics go (`nil`, the default: the bootstrapped `MetricsSystem.factory`).
+        public var metricsFactory: (any MetricsFactory)?
 
         /// Creates a configuration.
         public init(
@@ -36,8 +39,10 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
             adapterFactory: @escaping @Sendable (SocketIOAdapterContext) -> any SocketIOAdapter = { InMemoryAdapter(context: $0) },
             cleanupEmptyChildNamespaces: Bool = false,
             connectionStateRecovery: SocketIOConnectionStateRecovery? = nil,
-            eventRateLimit: SocketIOEventRateLimit? = nil
+            eventRateLimit: SocketIOEventRateLimit? = nil,
+            metricsFactory: (any MetricsFactory)? = nil
         ) {
+            self.metricsFactory = metricsFactory
             self.connectionStateRecovery = connectionStateRecovery
             self.eventRateLimit = eventRateLimit
             self.connectTimeout = connectTimeout
@@ -52,6 +57,7 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
     public let configuration: Configuration
     /// The logger (metadata: `engine.sid`, `socket.id`, `socket.nsp`).
     public let logger: Logger
+    let metrics: SocketIOMetrics
     private let namespaces: NIOLockedValueBox<Namespaces>
     private let clients = NIOLockedValueBox(Clients())
 
@@ -71,6 +77,7 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "switchboard.socketio")) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = SocketIOMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory)
         let main = SocketIONamespace(name: "/", configuration: configuration)
         self.namespaces = NIOLockedValueBox(Namespaces(byName: ["/": main]))
     }

@@ -317,7 +317,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         if let session = restoredSession { rooms.formUnion(session.session.rooms) }
         namespace.adapter.addAll(id, rooms: rooms)
         namespace.directory.insert(self)
-        SocketIOMetrics.connected(namespace: namespace.name).increment()
+        client.server.metrics.connected(namespace: namespace.name).increment()
         if let session = restoredSession {
             restoredSession = nil
             // As socket.io: the missed events go first; the client buffers them until the CONNECT reply.
@@ -336,6 +336,12 @@ public final class SocketIOSocket: @unchecked Sendable {
         shared.withLockedValue { $0.isClosed = true }
         guard loopState.phase == .connected else {
             loopState.phase = .disconnected
+            if let session = restoredSession, let recovery = namespace.recovery {
+                // Taken from the store but never connected (the client left, or a middleware refused):
+                // put it back so a later attempt can still recover it.
+                restoredSession = nil
+                recovery.store.saveSession(session.session)
+            }
             return
         }
         for handler in loopState.disconnectingHandlers { handler(self, reason) }
@@ -346,7 +352,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
         namespace.adapter.delAll(id)
         namespace.directory.remove(id)
-        SocketIOMetrics.connected(namespace: namespace.name).decrement()
+        client.server.metrics.connected(namespace: namespace.name).decrement()
         client.remove(self)
         client.server.socketLeft(namespace)
         loopState.phase = .disconnected
@@ -379,7 +385,7 @@ public final class SocketIOSocket: @unchecked Sendable {
                 runPacketMiddlewares(loopState.packetMiddlewares[...], packet: inbound)
             }
         case .ack, .binaryAck:
-            SocketIOMetrics.acksReceived.increment()
+            client.server.metrics.acksReceived.increment()
             guard let ackID = packet.ackID, let pending = loopState.pendingAcks.removeValue(forKey: ackID) else { return }
             pending.timeout?.cancel()
             pending.callback(.success(packet.data?.arrayValue ?? []))
@@ -416,7 +422,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         guard let limit = client.server.configuration.eventRateLimit,
             loopState.rateLimiter?.take(now: eventLoop.now) == false
         else { return true }
-        SocketIOMetrics.rateLimited()
+        client.server.metrics.rateLimited()
         let error = SocketIORateLimitError(event: packet.event)
         switch limit.reaction.base {
         case .dropWithError:
@@ -471,11 +477,11 @@ public final class SocketIOSocket: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
         if volatile && !engineConnection.isWritable {
-            SocketIOMetrics.volatileDropped(namespace: namespace.name)
+            client.server.metrics.volatileDropped(namespace: namespace.name)
             return
         }
         if let packet { notifyOutgoing(packet) }
-        SocketIOMetrics.sent(.event)
+        client.server.metrics.sent(.event)
         if let ack {
             let callback = ack.callback
             loopState.pendingAcks[ack.id] = PendingAck(callback: { result in
@@ -509,7 +515,7 @@ public final class SocketIOSocket: @unchecked Sendable {
             return
         }
         if flags.volatile && !engineConnection.isWritable {
-            SocketIOMetrics.volatileDropped(namespace: namespace.name)
+            client.server.metrics.volatileDropped(namespace: namespace.name)
             return
         }
         var arguments = arguments
@@ -538,7 +544,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     func sendAckOnLoop(id: Int, arguments: [JSONValue]) {
         eventLoop.assertInEventLoop()
         guard loopState.phase == .connected else { return }
-        SocketIOMetrics.acksSent.increment()
+        client.server.metrics.acksSent.increment()
         client.send(SocketIOPacket(type: .ack, namespace: namespace.name, ackID: id, data: .array(arguments)))
     }
 }
