@@ -12,15 +12,19 @@ import Testing
 final class SilentEngineServer: Sendable {
     let channel: Channel
     let handshakes = NIOLockedValueBox(0)
+    /// TCP connections accepted.
+    let connections = NIOLockedValueBox(0)
     /// The GET held open for the next server packet.
     let heldPoll = NIOLockedValueBox<Channel?>(nil)
 
     init() async throws {
         let handshakes = self.handshakes
         let heldPoll = self.heldPoll
+        let connections = self.connections
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.withLockedValue { $0 += 1 }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(
                         SilentEngineHandler(handshakes: handshakes, heldPoll: heldPoll)
@@ -91,6 +95,8 @@ struct HeartbeatIntegrationTests {
         socket.connect()
         try await log.wait(for: "connect")
         #expect(socket.id == "socket-1")
+        // Handshake GET, CONNECT POST and the held GET: one keep-alive connection for GETs, one for POSTs.
+        #expect(server.connections.withLockedValue { $0 } == 2)
         #expect(try await log.wait(for: "disconnect") == ["ping timeout"])
         // pingInterval 150 ms + pingTimeout 100 ms after the handshake, not much earlier.
         #expect(ContinuousClock.now - started >= .milliseconds(240))
