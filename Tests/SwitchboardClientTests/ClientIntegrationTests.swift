@@ -201,6 +201,9 @@ struct ClientIntegrationTests {
         socket.connect()
         try await log.wait(for: "connect_error")
         try await log.wait(for: "reconnect_failed")
+        #expect(log.all("reconnect_attempt") == [[1]])
+        #expect(log.all("reconnect_error").count == 1)
+        #expect(log.all("connect_error").count == 2)
         socket.disconnect()
     }
 

@@ -159,4 +159,68 @@ struct EngineClientSessionTests {
         #expect(open.close() == [.close(.forcedClose, sendCloseOn: .websocket)])
         #expect(open.close().isEmpty)
     }
+
+    @Test func transportFailureWhileOpeningIsATransportError() {
+        var session = EngineClientSession(transport: .websocket, upgradeEnabled: false, now: Self.t0)
+        #expect(session.transportClosed(.websocket, error: true) == [.close(.transportError, sendCloseOn: nil)])
+        #expect(session.received(Self.openPacket(), on: .websocket, now: Self.t0).isEmpty)
+    }
+
+    @Test func packetsFromAnotherTransportWhileOpeningAreIgnored() {
+        var session = EngineClientSession(transport: .polling, upgradeEnabled: true, now: Self.t0)
+        #expect(session.received(Self.openPacket(), on: .websocket, now: Self.t0).isEmpty)
+        #expect(session.state == .opening(.polling))
+        #expect(session.send([Self.text("early")]).isEmpty)
+    }
+
+    @Test func probeAnswerBeforeTheProbeWasSentIsRejected() {
+        var session = EngineClientSession(transport: .polling, upgradeEnabled: true, now: Self.t0)
+        _ = session.received(Self.openPacket(), on: .polling, now: Self.t0)
+        #expect(session.received(.pong(ByteBuffer(string: "probe")), on: .websocket, now: Self.t0) == [.discardProbeTransport])
+        #expect(session.probeTransportOpened().isEmpty)
+    }
+
+    @Test func pollingPausedOutsideAnUpgradeDoesNothing() {
+        var session = EngineClientSession(transport: .polling, upgradeEnabled: true, now: Self.t0)
+        #expect(session.pollingPaused().isEmpty)
+        _ = session.received(Self.openPacket(), on: .polling, now: Self.t0)
+        #expect(session.pollingPaused().isEmpty)
+    }
+
+    @Test func closingDuringAnUpgradeSendsCloseOverPolling() {
+        var session = EngineClientSession(transport: .polling, upgradeEnabled: true, now: Self.t0)
+        _ = session.received(Self.openPacket(), on: .polling, now: Self.t0)
+        _ = session.probeTransportOpened()
+        _ = session.received(.pong(ByteBuffer(string: "probe")), on: .websocket, now: Self.t0)
+        #expect(session.close() == [.close(.forcedClose, sendCloseOn: .polling)])
+    }
+
+    @Test func heartbeatIsNotWatchedBeforeTheHandshake() {
+        var session = EngineClientSession(transport: .polling, upgradeEnabled: true, now: Self.t0)
+        #expect(session.heartbeatDeadline == nil)
+        #expect(session.checkHeartbeat(now: Self.t0 + .seconds(3600)).isEmpty)
+    }
+
+    @Test func watchdogRunsDuringTheUpgrade() {
+        var session = EngineClientSession(transport: .polling, upgradeEnabled: true, now: Self.t0)
+        _ = session.received(Self.openPacket(), on: .polling, now: Self.t0)
+        _ = session.probeTransportOpened()
+        #expect(session.checkHeartbeat(now: Self.t0 + .milliseconds(500)) == [.close(.pingTimeout, sendCloseOn: nil)])
+    }
+
+    @Test func upgradePacketFromTheServerIsAProtocolError() {
+        var session = EngineClientSession(transport: .websocket, upgradeEnabled: false, now: Self.t0)
+        _ = session.received(Self.openPacket(), on: .websocket, now: Self.t0)
+        #expect(session.received(.upgrade, on: .websocket, now: Self.t0) == [.close(.parseError, sendCloseOn: nil)])
+    }
+
+    @Test func handshakeFieldsAreParsed() throws {
+        let info = try #require(EngineOpenInfo(openPacketBody: ByteBuffer(string: Self.handshake)))
+        #expect(info == EngineOpenInfo(sid: "abc", upgrades: ["websocket"], pingIntervalMilliseconds: 300, pingTimeoutMilliseconds: 200, maxPayload: 1000))
+        #expect(EngineOpenInfo(openPacketBody: ByteBuffer(string: #"{"sid":"a","pingInterval":0,"pingTimeout":1}"#)) == nil)
+        #expect(EngineOpenInfo(openPacketBody: ByteBuffer(string: "not json")) == nil)
+        let defaults = try #require(EngineOpenInfo(openPacketBody: ByteBuffer(string: #"{"sid":"a","pingInterval":1,"pingTimeout":1}"#)))
+        #expect(defaults.upgrades.isEmpty)
+        #expect(defaults.maxPayload == 1_000_000)
+    }
 }

@@ -12,18 +12,25 @@ import Testing
 final class SilentEngineServer: Sendable {
     let channel: Channel
     let handshakes = NIOLockedValueBox(0)
+    /// TCP connections accepted.
+    let connections = NIOLockedValueBox(0)
     /// The GET held open for the next server packet.
     let heldPoll = NIOLockedValueBox<Channel?>(nil)
+    /// The answer to a `CONNECT` that arrived while no GET was held.
+    let pendingAnswer = NIOLockedValueBox<String?>(nil)
 
     init() async throws {
         let handshakes = self.handshakes
         let heldPoll = self.heldPoll
+        let connections = self.connections
+        let pendingAnswer = self.pendingAnswer
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.withLockedValue { $0 += 1 }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(
-                        SilentEngineHandler(handshakes: handshakes, heldPoll: heldPoll)
+                        SilentEngineHandler(handshakes: handshakes, heldPoll: heldPoll, pendingAnswer: pendingAnswer)
                     )
                 }
             }
@@ -39,11 +46,13 @@ final class SilentEngineHandler: ChannelInboundHandler, Sendable {
 
     let handshakes: NIOLockedValueBox<Int>
     let heldPoll: NIOLockedValueBox<Channel?>
+    let pendingAnswer: NIOLockedValueBox<String?>
     private let request = NIOLockedValueBox<(head: HTTPRequestHead, body: String)?>(nil)
 
-    init(handshakes: NIOLockedValueBox<Int>, heldPoll: NIOLockedValueBox<Channel?>) {
+    init(handshakes: NIOLockedValueBox<Int>, heldPoll: NIOLockedValueBox<Channel?>, pendingAnswer: NIOLockedValueBox<String?>) {
         self.handshakes = handshakes
         self.heldPoll = heldPoll
+        self.pendingAnswer = pendingAnswer
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -58,11 +67,28 @@ final class SilentEngineHandler: ChannelInboundHandler, Sendable {
                 handshakes.withLockedValue { $0 += 1 }
                 Self.respond(on: context.channel, #"0{"sid":"silent","upgrades":[],"pingInterval":150,"pingTimeout":100,"maxPayload":100000}"#)
             } else if head.method == .GET {
-                heldPoll.withLockedValue { $0 = context.channel }
+                // Answer a CONNECT that arrived first, else hold the poll (never answering it otherwise).
+                let answer = pendingAnswer.withLockedValue { answer in
+                    defer { answer = nil }
+                    return answer
+                }
+                if let answer {
+                    Self.respond(on: context.channel, answer)
+                } else {
+                    heldPoll.withLockedValue { $0 = context.channel }
+                }
             } else {
                 Self.respond(on: context.channel, "ok")
-                if body.hasPrefix("40"), let poll = heldPoll.withLockedValue({ $0 }) {
-                    Self.respond(on: poll, #"40{"sid":"socket-1"}"#)
+                guard body.hasPrefix("40") else { return }
+                let answer = #"40{"sid":"socket-1"}"#
+                let poll = heldPoll.withLockedValue { poll in
+                    defer { poll = nil }
+                    return poll
+                }
+                if let poll {
+                    Self.respond(on: poll, answer)
+                } else {
+                    pendingAnswer.withLockedValue { $0 = answer }
                 }
             }
         }
@@ -87,10 +113,17 @@ struct HeartbeatIntegrationTests {
         )
         let socket = try SocketIOClient.socket(url: "http://127.0.0.1:\(server.port)", options: options)
         let log = EventLog(socket)
+        // Read when `connect` is reported, before the watchdog and reconnection open more connections.
+        let connectionsAtConnect = NIOLockedValueBox<Int?>(nil)
+        socket.on("connect") { [connections = server.connections] _, _ in
+            connectionsAtConnect.withLockedValue { $0 = $0 ?? connections.withLockedValue { $0 } }
+        }
         let started = ContinuousClock.now
         socket.connect()
         try await log.wait(for: "connect")
         #expect(socket.id == "socket-1")
+        // Handshake GET, CONNECT POST and the held GET: one keep-alive connection for GETs, one for POSTs.
+        #expect(connectionsAtConnect.withLockedValue { $0 } == 2)
         #expect(try await log.wait(for: "disconnect") == ["ping timeout"])
         // pingInterval 150 ms + pingTimeout 100 ms after the handshake, not much earlier.
         #expect(ContinuousClock.now - started >= .milliseconds(240))

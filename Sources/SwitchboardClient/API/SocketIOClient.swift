@@ -23,6 +23,7 @@ public final class SocketIOClient: @unchecked Sendable {
     private var anyHandlers: [SocketIOAnyEventHandler] = []
     private var ackCallbacks: [Int: @Sendable (Result<[JSONValue], SocketIOClientError>) -> Void] = [:]
     private var deadlineTimer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
     private var connectWaiters: [CheckedContinuation<Result<Void, SocketIOClientError>, Never>] = []
     /// What the public properties report, readable from any thread; refreshed after every state change.
     private let snapshot = NIOLockedValueBox(Snapshot())
@@ -310,12 +311,18 @@ public final class SocketIOClient: @unchecked Sendable {
         for handler in handlers[event] ?? [] { handler(arguments, nil) }
     }
 
+    /// Keeps one timer at the earliest acknowledgement deadline (re-armed only when it moves).
     private func armDeadlineTimer() {
+        let deadline = state.nextDeadline
+        guard deadline != timerDeadline else { return }
         deadlineTimer?.cancel()
         deadlineTimer = nil
-        guard let deadline = state.nextDeadline else { return }
+        timerDeadline = deadline
+        guard let deadline else { return }
         deadlineTimer = eventLoop.scheduleTask(deadline: deadline) { [weak self] in
             guard let self else { return }
+            self.deadlineTimer = nil
+            self.timerDeadline = nil
             self.run(self.state.checkDeadlines(now: .now()))
         }
     }

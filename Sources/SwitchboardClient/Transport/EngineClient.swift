@@ -17,6 +17,7 @@ final class EngineClient: @unchecked Sendable {
     private var webSocket: WebSocketTransport?
     private var probe: WebSocketTransport?
     private var watchdog: Scheduled<Void>?
+    private var watchdogDeadline: NIODeadline?
     private var finished = false
 
     /// The handshake completed.
@@ -163,11 +164,18 @@ final class EngineClient: @unchecked Sendable {
         if !finished { armWatchdog() }
     }
 
+    /// Keeps one timer at the session's heartbeat deadline (re-armed only when the deadline moves).
     private func armWatchdog() {
+        let deadline = session.heartbeatDeadline
+        guard deadline != watchdogDeadline else { return }
         watchdog?.cancel()
-        guard let deadline = session.heartbeatDeadline else { return }
+        watchdog = nil
+        watchdogDeadline = deadline
+        guard let deadline else { return }
         watchdog = eventLoop.scheduleTask(deadline: deadline) { [weak self] in
             guard let self else { return }
+            self.watchdog = nil
+            self.watchdogDeadline = nil
             self.run(self.session.checkHeartbeat(now: .now()))
         }
     }

@@ -26,6 +26,9 @@ final class PollingTransport: @unchecked Sendable {
     private var closed = false
     private var outbox: [EnginePacket] = []
     private var requestCounter = 0
+    /// Keep-alive connections: one for the GET loop, one for POSTs, so a held GET never blocks a POST.
+    private let getConnection: HTTPClientConnection
+    private let postConnection: HTTPClientConnection
 
     /// Called with the packets of each GET response.
     var onPackets: (([EnginePacket]) -> Void)?
@@ -43,6 +46,8 @@ final class PollingTransport: @unchecked Sendable {
         self.query = query
         self.headers = headers
         self.maxPayload = maxPayload
+        self.getConnection = HTTPClientConnection(eventLoop: eventLoop, endpoint: endpoint)
+        self.postConnection = HTTPClientConnection(eventLoop: eventLoop, endpoint: endpoint)
     }
 
     /// Starts the GET loop (the first GET is the handshake).
@@ -66,6 +71,9 @@ final class PollingTransport: @unchecked Sendable {
     /// Stops everything; in-flight requests finish but their results are dropped.
     func close() {
         closed = true
+        getConnection.close()
+        // A POST in flight (such as a last `close` packet) finishes first; its completion closes the connection.
+        if !postInFlight { postConnection.close() }
         onPackets = nil
         onFailure = nil
         onPaused = nil
@@ -80,10 +88,9 @@ final class PollingTransport: @unchecked Sendable {
         guard !closed, !paused, !getInFlight else { return }
         getInFlight = true
         let uri = endpoint.requestURI(transport: .polling, sid: sid, query: query, cacheBuster: nextCacheBuster())
-        HTTPExchange.perform(
-            on: eventLoop, endpoint: endpoint, method: .GET, uri: uri, headers: headers, body: nil,
-            maxBodySize: maxPayload
-        ).hop(to: eventLoop).whenComplete { result in
+        getConnection.request(
+            method: .GET, uri: uri, headers: headers, body: nil, maxBodySize: maxPayload
+        ).whenComplete { result in
             self.getInFlight = false
             guard !self.closed else { return }
             switch result {
@@ -108,12 +115,14 @@ final class PollingTransport: @unchecked Sendable {
         postInFlight = true
         let body = Self.takePayload(from: &outbox, maxPayload: postLimit)
         let uri = endpoint.requestURI(transport: .polling, sid: sid, query: query, cacheBuster: nextCacheBuster())
-        HTTPExchange.perform(
-            on: eventLoop, endpoint: endpoint, method: .POST, uri: uri, headers: headers, body: body,
-            maxBodySize: 1024
-        ).hop(to: eventLoop).whenComplete { result in
+        postConnection.request(
+            method: .POST, uri: uri, headers: headers, body: body, maxBodySize: 1024
+        ).whenComplete { result in
             self.postInFlight = false
-            guard !self.closed else { return }
+            guard !self.closed else {
+                self.postConnection.close()
+                return
+            }
             switch result {
             case .success(let response) where response.status == .ok:
                 self.flush()
