@@ -6,8 +6,8 @@ import PostgresNIO
 ///
 /// Schema (see ``PostgresArchive/migrations``): `chat_messages` keyed by the message ID (unique) with an
 /// index on `(room, id)` serving history pages by room and cursor; `chat_backup_checkpoint`;
-/// `chat_schema_migrations`. A batch is one `INSERT … SELECT FROM UNNEST(…) ON CONFLICT (id) DO NOTHING`
-/// statement with one array parameter per column, so it costs one round trip whatever its size.
+/// `chat_schema_migrations`. A batch is written as `INSERT … SELECT FROM UNNEST(…) ON CONFLICT (id) DO NOTHING`
+/// statements with one array parameter per column, several at once (see ``insertBatch(_:)``).
 ///
 /// The caller owns the `PostgresClient` and must keep its `run()` going (for example in a `ServiceGroup`).
 public final class PostgresArchive: MessageArchive {
@@ -19,11 +19,14 @@ public final class PostgresArchive: MessageArchive {
     private let logger: Logger
 
     /// Rows per `INSERT` statement; larger batches are split (each statement has 9 array parameters).
-    static let rowsPerStatement = 10_000
+    public static let rowsPerStatement = 2_500
+    /// How many statements of one batch run at once, each on its own pooled connection (1…, default 4).
+    public let insertConcurrency: Int
 
     /// Creates an archive over `client`. Call ``migrate()`` before use.
-    public init(client: PostgresClient, logger: Logger, operationTimeout: Duration = .seconds(30)) {
+    public init(client: PostgresClient, logger: Logger, operationTimeout: Duration = .seconds(30), insertConcurrency: Int = 4) {
         self.client = client
+        self.insertConcurrency = max(1, insertConcurrency)
         self.logger = logger
         self.operationTimeout = operationTimeout
     }
@@ -83,24 +86,38 @@ public final class PostgresArchive: MessageArchive {
         }
     }
 
+    /// Stores `messages`, skipping IDs already stored, and returns how many were new.
+    ///
+    /// The batch is split into statements of ``rowsPerStatement`` rows run on up to ``insertConcurrency``
+    /// connections at once. Each statement commits on its own: a failure may leave part of the batch
+    /// stored, which is harmless because inserts are idempotent and the backup job writes its checkpoint
+    /// only after the whole batch succeeded, so it delivers the batch again.
     @discardableResult
     public func insertBatch(_ messages: [StoredMessage]) async throws -> Int {
         guard !messages.isEmpty else { return 0 }
+        let size = Self.rowsPerStatement
+        let chunks = stride(from: 0, to: messages.count, by: size).map { Array(messages[$0..<min($0 + size, messages.count)]) }
+        let concurrency = insertConcurrency
         return try await wrap("insert batch") { [self] in
-            try await client.withTransaction(logger: logger) { connection in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                var pending = chunks[...]
+                for _ in 0..<min(concurrency, chunks.count) {
+                    let chunk = pending.removeFirst()
+                    group.addTask { try await self.insert(chunk) }
+                }
                 var inserted = 0
-                var start = 0
-                while start < messages.count {
-                    let chunk = messages[start..<min(start + Self.rowsPerStatement, messages.count)]
-                    inserted += try await insert(chunk, on: connection)
-                    start += chunk.count
+                while let done = try await group.next() {
+                    inserted += done
+                    if let chunk = pending.popFirst() {
+                        group.addTask { try await self.insert(chunk) }
+                    }
                 }
                 return inserted
             }
         }
     }
 
-    private func insert(_ chunk: ArraySlice<StoredMessage>, on connection: PostgresConnection) async throws -> Int {
+    private func insert(_ chunk: [StoredMessage]) async throws -> Int {
         var ids: [Int64] = [], rooms: [String] = [], clientIDs: [String] = [], senders: [String] = [], bodies: [String] = []
         var created: [Int64] = [], edited: [Int64] = [], deleted: [Int64] = [], metadata: [String] = []
         ids.reserveCapacity(chunk.count)
@@ -124,7 +141,7 @@ public final class PostgresArchive: MessageArchive {
             deleted.append(message.deletedAt ?? -1)
             metadata.append(MetadataCoding.encode(message.metadata))
         }
-        let rows = try await connection.query(
+        let rows = try await client.query(
             """
             WITH inserted AS (
                 INSERT INTO chat_messages (id, room, client_message_id, sender, body, created_at, edited_at, deleted_at, metadata)

@@ -1,6 +1,6 @@
 // `chatstore-bench`: measures backup throughput into PostgreSQL and history-page latency.
 //
-// Usage: chatstore-bench [--host 127.0.0.1] [--port 5432] [--user postgres] [--database postgres]
+// Usage: chatstore-bench [--archive postgres|memory] [--host 127.0.0.1] [--port 5432] [--user postgres] [--database postgres]
 //                        [--messages 1000000] [--batch 10000] [--rooms 1000] [--pages 5000] [--page-size 50]
 //
 // Expects a reachable PostgreSQL (trust auth); it creates its tables in the given database and empties
@@ -21,6 +21,8 @@ struct Options {
     var rooms = 1_000
     var pages = 5_000
     var pageSize = 50
+    /// `postgres`, or `memory` to measure the job's own overhead without a database.
+    var archive = "postgres"
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -36,6 +38,7 @@ struct Options {
             case "--rooms": rooms = Int(value)!
             case "--pages": pages = Int(value)!
             case "--page-size": pageSize = Int(value)!
+            case "--archive": archive = value
             default: fatalError("unknown option \(flag)")
             }
         }
@@ -55,9 +58,15 @@ let configuration = PostgresClient.Configuration(
 )
 let client = PostgresClient(configuration: configuration)
 let runner = Task { await client.run() }
-let archive = PostgresArchive(client: client, logger: logger)
-try await archive.migrate()
-try await client.query("TRUNCATE chat_messages, chat_backup_checkpoint")
+let postgres = PostgresArchive(client: client, logger: logger)
+let archive: any MessageArchive
+if options.archive == "memory" {
+    archive = InMemoryArchive()
+} else {
+    try await postgres.migrate()
+    try await client.query("TRUNCATE chat_messages, chat_backup_checkpoint")
+    archive = postgres
+}
 
 // Fill the hot store (in memory, so the figure is the archive's).
 let hot = InMemoryHotStore()

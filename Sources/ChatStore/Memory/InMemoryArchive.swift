@@ -35,9 +35,7 @@ public final class InMemoryArchive: MessageArchive {
         try MessageLimits.checkPageLimit(limit)
         return state.withLockedValue { state in
             guard let ids = state.rooms[room] else { return [] }
-            var end = ids.endIndex
-            if let before { end = ids.partitionPoint { $0 >= before } }
-            return ids[max(0, end - limit)..<end].reversed().map { state.messages[$0]! }
+            return ids[ids.newestPage(before: before, limit: limit)].reversed().map { state.messages[$0]! }
         }
     }
 

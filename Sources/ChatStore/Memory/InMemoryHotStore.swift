@@ -53,10 +53,7 @@ public final class InMemoryHotStore: HotStore {
         try MessageLimits.checkPageLimit(limit)
         return state.withLockedValue { state in
             guard let ids = state.rooms[room] else { return [] }
-            var end = ids.endIndex
-            if let before { end = ids.partitionPoint { $0 >= before } }
-            let startIndex = max(ids.startIndex, end - limit)
-            return ids[startIndex..<end].reversed().map { state.all[state.byID[$0]!] }
+            return ids[ids.newestPage(before: before, limit: limit)].reversed().map { state.all[state.byID[$0]!] }
         }
     }
 
@@ -100,6 +97,14 @@ public final class InMemoryHotStore: HotStore {
 
     /// Number of messages currently held (not yet trimmed).
     public var count: Int { state.withLockedValue { $0.all.count - $0.start } }
+}
+
+extension Array where Element == MessageID {
+    /// In ascending IDs, the range of the newest `limit` IDs below `before` (below everything when `nil`).
+    package func newestPage(before: MessageID?, limit: Int) -> Range<Int> {
+        let end = before.map { before in partitionPoint { $0 >= before } } ?? endIndex
+        return Swift.max(startIndex, end - limit)..<end
+    }
 }
 
 extension Collection {
