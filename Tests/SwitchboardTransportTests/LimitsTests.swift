@@ -154,7 +154,7 @@ struct LimitsTests {
     }
 
     @Test func upgradeTimeoutClosesAStalledProbeAndTheSessionGoesOnPolling() async throws {
-        let server = try await TestServer.start(configuration: Self.configuration(.unlimited, upgradeTimeout: 200))
+        let server = try await TestServer.start(configuration: Self.configuration(.unlimited, upgradeTimeout: 1_000))
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
         let probe = try await server.probedWebSocket(sid)  // never sends `5`
