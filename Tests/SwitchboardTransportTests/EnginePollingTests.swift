@@ -122,7 +122,7 @@ struct EnginePollingTests {
     }
 
     @Test func serverPingsEveryIntervalAndPongsKeepTheSessionAlive() async throws {
-        let server = try await TestServer.start(configuration: TestServer.conformance)
+        let server = try await TestServer.start(configuration: TestServer.heartbeat)
         defer { Task { await server.stop() } }
         let sid = try await server.openPollingSession()
         for _ in 0..<3 {

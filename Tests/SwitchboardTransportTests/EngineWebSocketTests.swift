@@ -71,7 +71,7 @@ struct EngineWebSocketTests {
     }
 
     @Test func pingsArriveEveryIntervalAndPongsKeepTheSession() async throws {
-        let server = try await TestServer.start(configuration: TestServer.conformance)
+        let server = try await TestServer.start(configuration: TestServer.heartbeat)
         defer { Task { await server.stop() } }
         let client = try await server.client()
         try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")

@@ -216,6 +216,11 @@ struct TestServer {
     static let conformance = EngineConfiguration(
         pingInterval: 300, pingTimeout: 200, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
 
+    /// Pings every 300 ms with a 2 s pong window: for tests that pongs keep a session alive, which must not
+    /// depend on the client answering within 200 ms while hundreds of tests run in parallel on two cores.
+    static let heartbeat = EngineConfiguration(
+        pingInterval: 300, pingTimeout: 2_000, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
+
     /// Like ``conformance`` but with a 10 s heartbeat, so that no ping interleaves on a busy machine.
     static let quiet = EngineConfiguration(
         pingInterval: 10_000, pingTimeout: 10_000, maxPayload: 1_000_000, cors: .anyOriginWithCredentials)
