@@ -35,7 +35,15 @@ public struct ConformanceServer: Service {
     public let http: HTTPServer
 
     /// Creates the server; nothing listens until ``run()``.
-    public init(host: String, port: Int, logger: Logger) throws {
+    ///
+    /// - Parameter engineConfiguration: the Engine.IO settings of both endpoints; the default is the
+    ///   conformance contract's. Tests of other behaviour may relax the heartbeat.
+    public init(
+        host: String,
+        port: Int,
+        engineConfiguration: EngineConfiguration = ConformanceServer.engineConfiguration,
+        logger: Logger
+    ) throws {
         let io = SocketIOServer(
             configuration: SocketIOServer.Configuration(connectTimeout: .milliseconds(1_000)),
             logger: logger
@@ -44,11 +52,11 @@ public struct ConformanceServer: Service {
 
         var router = HTTPRouter()
         router.mount(
-            EngineServer(configuration: Self.engineConfiguration, delegate: EngineEchoDelegate(), logger: logger),
+            EngineServer(configuration: engineConfiguration, delegate: EngineEchoDelegate(), logger: logger),
             at: "/engine.io/"
         )
         router.mount(
-            EngineServer(configuration: Self.engineConfiguration, delegate: io, logger: logger),
+            EngineServer(configuration: engineConfiguration, delegate: io, logger: logger),
             at: "/socket.io/"
         )
         router.addWebSocketRoute(EchoWebSocketRoute.make(), at: "/echo")

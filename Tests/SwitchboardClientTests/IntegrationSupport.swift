@@ -49,7 +49,11 @@ struct LoopbackServer {
     static func start(port: Int = 0) async throws -> LoopbackServer {
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
-        let server = try ConformanceServer(host: "127.0.0.1", port: port, logger: logger)
+        // Pings every 300 ms as in conformance mode, but 5 s for the pong: a client descheduled on a loaded
+        // machine must not turn these behaviour tests into heartbeat-timeout tests.
+        var engine = ConformanceServer.engineConfiguration
+        engine.pingTimeout = 5_000
+        let server = try ConformanceServer(host: "127.0.0.1", port: port, engineConfiguration: engine, logger: logger)
         let bound = try await server.http.start()
         return LoopbackServer(server: server, port: bound)
     }

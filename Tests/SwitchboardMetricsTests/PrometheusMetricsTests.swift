@@ -6,8 +6,16 @@ import SwitchboardMetrics
 import SwitchboardTransport
 import Testing
 
-/// Runs curl (a real HTTP peer) and returns `(status, body)`; curl missing fails loudly.
-func curl(_ url: String) throws -> (status: Int, body: String) {
+/// Runs curl (a real HTTP peer) on a Dispatch thread, so that the blocking wait never holds one of the
+/// cooperative threads that parallel timing-sensitive tests need; returns `(status, body)`.
+func curl(_ url: String) async throws -> (status: Int, body: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try curlBlocking(url) }) }
+    }
+}
+
+/// Runs curl and waits for it; curl missing fails loudly.
+func curlBlocking(_ url: String) throws -> (status: Int, body: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
     process.arguments = ["-s", "-w", "\n%{http_code}", url]
@@ -40,12 +48,12 @@ struct PrometheusMetricsTests {
         let port = try await server.start()
         let base = "http://127.0.0.1:\(port)"
 
-        #expect(try curl("\(base)/readyz") == (200, "ready\n"))
-        #expect(try curl("\(base)/engine.io/?EIO=4&transport=polling").status == 200)
-        #expect(try curl("\(base)/engine.io/?EIO=3&transport=polling").status == 400)
-        #expect(try curl("\(base)/engine.io/?EIO=4&transport=polling").status == 503)
+        #expect(try await curl("\(base)/readyz") == (200, "ready\n"))
+        #expect(try await curl("\(base)/engine.io/?EIO=4&transport=polling").status == 200)
+        #expect(try await curl("\(base)/engine.io/?EIO=3&transport=polling").status == 400)
+        #expect(try await curl("\(base)/engine.io/?EIO=4&transport=polling").status == 503)
 
-        let exposition = try curl("\(base)/metrics")
+        let exposition = try await curl("\(base)/metrics")
         #expect(exposition.status == 200)
         let lines = Set(exposition.body.split(separator: "\n").map(String.init))
         #expect(lines.contains(#"switchboard_engine_handshakes_total{transport="polling"} 1"#))

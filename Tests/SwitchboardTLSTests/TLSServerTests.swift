@@ -19,8 +19,18 @@ final class SecurityRecorder: EngineServerDelegate, EngineConnectionDelegate {
     func engineConnection(_ connection: any EngineConnection, didCloseWith reason: EngineCloseReason) {}
 }
 
+/// Runs a program to completion on a Dispatch thread (never blocking the test's cooperative threads, which
+/// timing-sensitive tests running in parallel need) and returns its standard output.
+func run(_ executable: String, _ arguments: [String]) async throws -> String {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runBlocking(executable, arguments) })
+        }
+    }
+}
+
 /// Runs a program to completion and returns its standard output; a failing exit status is an issue.
-func run(_ executable: String, _ arguments: [String]) throws -> String {
+func runBlocking(_ executable: String, _ arguments: [String]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -81,7 +91,7 @@ struct TLSServerTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let cert = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
-        _ = try run(
+        _ = try await run(
             try program("openssl"),
             [
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
@@ -99,7 +109,7 @@ struct TLSServerTests {
 
         let script = directory.appendingPathComponent("client.py").path
         try pythonClient.write(toFile: script, atomically: true, encoding: .utf8)
-        let output = try run(try program("python3"), [script, String(port), cert])
+        let output = try await run(try program("python3"), [script, String(port), cert])
         let lines = output.split(separator: "\n").map(String.init)
         #expect(lines == ["polling 0{\"sid\":", "upgrade HTTP/1.1 101 Switching Protocols", "open 0{\"sid\":", "echo 4secret"])
         #expect(recorder.secure.withLockedValue { $0 } == [true, true])
