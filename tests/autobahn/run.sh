@@ -50,6 +50,15 @@ if [[ ! -f "$SITE/autobahntestsuite/wstest.py" ]] || [[ "$(cat "$CACHE/requireme
 else
   echo "autobahntestsuite 0.8.2 already installed in $SITE"
 fi
+# wstest's entry point, with .autobahn/site added as a site folder (its .pth files make the `zope`
+# namespace package importable, which a plain PYTHONPATH does not).
+WSTEST_MAIN='import site, sys
+site.addsitedir(sys.argv.pop(1))
+from autobahntestsuite.wstest import run
+sys.argv[0] = "wstest"
+sys.exit(run())'
+PYTHONDONTWRITEBYTECODE=1 "$PY" -W ignore -c "$WSTEST_MAIN" "$SITE" --help > /dev/null 2>&1 \
+  || fail "wstest from $SITE does not start (delete .autobahn/ to reinstall): $(PYTHONDONTWRITEBYTECODE=1 "$PY" -W ignore -c "$WSTEST_MAIN" "$SITE" --help 2>&1 | tail -n 3)"
 
 # 3. The server, on a free port.
 [[ -x "$BIN" ]] || fail "server binary $BIN not found (build it: swift build --product switchboard)"
@@ -90,9 +99,8 @@ json.dump(spec, open(sys.argv[2], "w"), indent=2)
 echo "cases $CASES, excluded $EXCLUDE; wstest log in $OUTDIR/wstest.log"
 started=$SECONDS
 status=0
-(cd "$OUTDIR" && PYTHONPATH="$SITE" PYTHONDONTWRITEBYTECODE=1 timeout --kill-after=10 "$WSTEST_TIMEOUT" \
-  "$PY" -c 'import sys; from autobahntestsuite.wstest import run; sys.argv[0] = "wstest"; sys.exit(run())' \
-  -m fuzzingclient -s "$OUTDIR/fuzzingclient.json") > "$OUTDIR/wstest.log" 2>&1 || status=$?
+(cd "$OUTDIR" && PYTHONDONTWRITEBYTECODE=1 timeout --kill-after=10 "$WSTEST_TIMEOUT" \
+  "$PY" -W ignore -c "$WSTEST_MAIN" "$SITE" -m fuzzingclient -s "$OUTDIR/fuzzingclient.json") > "$OUTDIR/wstest.log" 2>&1 || status=$?
 echo "wstest finished in $((SECONDS - started)) s (exit $status)"
 if ((status == 124 || status == 137)); then
   tail -n 30 "$OUTDIR/wstest.log" >&2
