@@ -45,6 +45,7 @@ let package = Package(
         .target(
             name: "EngineIO",
             dependencies: [
+                "SwitchboardJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -332,7 +333,7 @@ let package = Package(
         .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
         .testTarget(
             name: "EngineIOTests",
-            dependencies: ["EngineIO", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["EngineIO", "SwitchboardJSON", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "SocketIOTests",

@@ -1,4 +1,5 @@
 import NIOCore
+import SwitchboardJSON
 
 extension EnginePacket {
     /// Decodes one text-encoded packet: a type digit followed by its data (a WebSocket text frame, or one
@@ -57,48 +58,5 @@ extension EnginePacket {
             WebSocketFraming.serverFrame(
                 opcode: WebSocketFraming.binaryOpcode, prefix: nil, payload: data, allocator: allocator)
         }
-    }
-}
-
-/// Strict UTF-8 validation over a `ByteBuffer`'s readable bytes (no allocation).
-enum UTF8Validation {
-    static func isValid(_ buffer: ByteBuffer) -> Bool {
-        buffer.withUnsafeReadableBytes { isValid($0) }
-    }
-
-    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            if byte < 0x80 {
-                index += 1
-                continue
-            }
-            let length: Int
-            var lower: UInt8 = 0x80
-            var upper: UInt8 = 0xBF
-            switch byte {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lower = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; upper = 0x9F
-            case 0xF0: length = 4; lower = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; upper = 0x8F
-            default: return false
-            }
-            guard index + length <= count else { return false }
-            let second = bytes[index + 1]
-            guard second >= lower && second <= upper else { return false }
-            var offset = 2
-            while offset < length {
-                let next = bytes[index + offset]
-                guard next >= 0x80 && next <= 0xBF else { return false }
-                offset += 1
-            }
-            index += length
-        }
-        return true
     }
 }

@@ -1,6 +1,15 @@
+import NIOCore
+
 /// Strict UTF-8 validation (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
-enum UTF8Validation {
-    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
+/// Shared by the JSON parser and the Engine.IO packet codec.
+package enum UTF8Validation {
+    /// Whether the buffer's readable bytes are valid UTF-8 (no allocation).
+    package static func isValid(_ buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { isValid($0) }
+    }
+
+    /// Whether `bytes` are valid UTF-8.
+    package static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         let count = bytes.count
         while index < count {
