@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ChatStoreSQLite", targets: ["ChatStoreSQLite"]),
         .library(name: "ChatStorePostgres", targets: ["ChatStorePostgres"]),
         .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
+        .library(name: "SwitchboardCluster", targets: ["SwitchboardCluster"]),
     ],
     dependencies: [
         nio,
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
     ],
     targets: [
         // MARK: Pure protocol modules (no sockets)
@@ -207,6 +210,30 @@ let package = Package(
             ]
         ),
 
+        /// The cluster wire format and request bookkeeping between Switchboard nodes (pure, no sockets).
+        .target(
+            name: "ClusterProtocol",
+            dependencies: [
+                "SocketIO", "EngineIO", "SwitchboardJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        /// Several server processes share rooms, sessions and recovery through Redis (no sticky sessions).
+        .target(
+            name: "SwitchboardCluster",
+            dependencies: [
+                "ClusterProtocol", "SocketIO", "EngineIO", "SwitchboardJSON", "SwitchboardRedis", "RESP",
+                "SwitchboardTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+
         // MARK: Applications
 
         /// `switchboard conformance`: the reference behaviour the official protocol suites expect.
@@ -226,11 +253,16 @@ let package = Package(
             name: "SwitchboardChat",
             dependencies: [
                 "SocketIO", "SwitchboardTransport", "SwitchboardJSON", "SwitchboardBrowserClient", "EngineIO",
+                "ChatStore", "ChatStoreSQLite", "ChatStorePostgres", "ChatStoreRedis", "SwitchboardRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             resources: [.copy("Public")]
         ),
@@ -263,7 +295,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardChat", "SwitchboardConformance", "SwitchboardTransport", "SwitchboardBench",
-                "SwitchboardTLS", "SwitchboardMetrics",
+                "SwitchboardTLS", "SwitchboardMetrics", "SwitchboardCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -329,7 +361,31 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SwitchboardChatTests", dependencies: ["SwitchboardChat"]),
+        .testTarget(
+            name: "SwitchboardChatTests",
+            dependencies: [
+                "SwitchboardChat", "ChatStore", "SocketIO", "SwitchboardJSON", "SwitchboardClient",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ClusterProtocolTests",
+            dependencies: ["ClusterProtocol", "SocketIO", "SwitchboardJSON", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        /// Cluster adapter and session forwarding against a real redis-server the tests start themselves.
+        .testTarget(
+            name: "SwitchboardClusterTests",
+            dependencies: [
+                "SwitchboardCluster", "ClusterProtocol", "SocketIO", "EngineIO", "SwitchboardJSON",
+                "SwitchboardRedis", "SwitchboardTransport", "SwitchboardClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
         .testTarget(
             name: "EngineIOTests",

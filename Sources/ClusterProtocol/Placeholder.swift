@@ -1,0 +1,1 @@
+// Replaced by the cluster wire format (issue 7).

@@ -1,0 +1,1 @@
+// Replaced by the Redis cluster adapter (issue 7).
