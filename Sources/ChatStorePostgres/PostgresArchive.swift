@@ -23,9 +23,16 @@ public final class PostgresArchive: MessageArchive {
     public static let rowsPerStatement = 2_500
     /// How many statements of one batch run at once, each on its own pooled connection (1…, default 4).
     public let insertConcurrency: Int
+    /// Whether batches newer than everything archived go in with `COPY` (default) rather than `INSERT`;
+    /// off only to compare the two.
+    public let copiesNewBatches: Bool
 
     /// Creates an archive over `client`. Call ``migrate()`` before use.
-    public init(client: PostgresClient, logger: Logger, operationTimeout: Duration = .seconds(30), insertConcurrency: Int = 4) {
+    public init(
+        client: PostgresClient, logger: Logger, operationTimeout: Duration = .seconds(30), insertConcurrency: Int = 4,
+        copiesNewBatches: Bool = true
+    ) {
+        self.copiesNewBatches = copiesNewBatches
         self.client = client
         self.insertConcurrency = max(1, insertConcurrency)
         self.logger = logger
@@ -58,7 +65,7 @@ public final class PostgresArchive: MessageArchive {
         let chunks = stride(from: 0, to: messages.count, by: size).map { Array(messages[$0..<min($0 + size, messages.count)]) }
         return try await operation.run("insert batch") { [self] in
             var copied = 0
-            if let oldest = messages.lazy.map(\.id.rawValue).min(), try await newestArchivedID() < oldest {
+            if copiesNewBatches, let oldest = messages.lazy.map(\.id.rawValue).min(), try await newestArchivedID() < oldest {
                 let (count, failure) = await forEachChunk(chunks) { try await self.copy($0) }
                 guard let failure else { return count }
                 guard Self.isUniqueViolation(failure) else { throw failure }

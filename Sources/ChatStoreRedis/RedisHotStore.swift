@@ -76,7 +76,11 @@ public final class RedisHotStore: HotStore {
                     throw ChatStoreError(.malformedRecord, "append script answered \(reply)")
                 }
                 let id = try RedisStreamEntry.messageID(parts[1])
-                return AppendResult(message: message.stored(as: id), isDuplicate: flag == 0)
+                guard flag == 0 else { return AppendResult(message: message.stored(as: id), isDuplicate: false) }
+                // A repeat: answer with the message as stored (the first submission, with any change since),
+                // or as submitted if it has been trimmed meanwhile.
+                let earlier = try await self.message(id, in: message.room)
+                return AppendResult(message: earlier ?? message.stored(as: id), isDuplicate: true)
             } catch let error as RedisError where Self.isTransient(error) && ContinuousClock.now + delay < deadline {
                 // Idempotent, so retrying a command whose reply was lost cannot store the message twice.
                 try await Task.sleep(for: delay)

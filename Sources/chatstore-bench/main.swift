@@ -1,6 +1,6 @@
 // `chatstore-bench`: measures backup throughput into PostgreSQL and history-page latency.
 //
-// Usage: chatstore-bench [--archive postgres|memory] [--host 127.0.0.1] [--port 5432] [--user postgres] [--database postgres]
+// Usage: chatstore-bench [--archive postgres|memory] [--insert copy|insert] [--concurrency 4] [--host 127.0.0.1] [--port 5432] [--user postgres] [--database postgres]
 //                        [--messages 1000000] [--batch 10000] [--rooms 1000] [--pages 5000] [--page-size 50]
 //
 // Expects a reachable PostgreSQL (trust auth); it creates its tables in the given database and empties
@@ -23,6 +23,10 @@ struct Options {
     var pageSize = 50
     /// `postgres`, or `memory` to measure the job's own overhead without a database.
     var archive = "postgres"
+    /// `copy` (COPY for batches newer than the archive, the default) or `insert` (UNNEST inserts only).
+    var insert = "copy"
+    /// Statements of one batch in flight at once.
+    var concurrency = 4
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -39,6 +43,8 @@ struct Options {
             case "--pages": pages = Int(value)!
             case "--page-size": pageSize = Int(value)!
             case "--archive": archive = value
+            case "--insert": insert = value
+            case "--concurrency": concurrency = Int(value)!
             default: fatalError("unknown option \(flag)")
             }
         }
@@ -58,7 +64,9 @@ let configuration = PostgresClient.Configuration(
 )
 let client = PostgresClient(configuration: configuration)
 let runner = Task { await client.run() }
-let postgres = PostgresArchive(client: client, logger: logger)
+let postgres = PostgresArchive(
+    client: client, logger: logger, insertConcurrency: options.concurrency, copiesNewBatches: options.insert == "copy"
+)
 let archive: any MessageArchive
 if options.archive == "memory" {
     archive = InMemoryArchive()
