@@ -19,8 +19,8 @@ public final class PostgresArchive: MessageArchive {
     private let logger: Logger
     private let operation: PostgresOperation
 
-    /// Rows per `INSERT` statement; larger batches are split (each statement has 9 array parameters).
-    public static let rowsPerStatement = 2_500
+    /// Rows per `COPY` or `INSERT` statement (1…, default 2 500); larger batches are split.
+    public let rowsPerStatement: Int
     /// How many statements of one batch run at once, each on its own pooled connection (1…, default 4).
     public let insertConcurrency: Int
     /// Whether batches newer than everything archived go in with `COPY` (default) rather than `INSERT`;
@@ -30,9 +30,10 @@ public final class PostgresArchive: MessageArchive {
     /// Creates an archive over `client`. Call ``migrate()`` before use.
     public init(
         client: PostgresClient, logger: Logger, operationTimeout: Duration = .seconds(30), insertConcurrency: Int = 4,
-        copiesNewBatches: Bool = true
+        copiesNewBatches: Bool = true, rowsPerStatement: Int = 2_500
     ) {
         self.copiesNewBatches = copiesNewBatches
+        self.rowsPerStatement = max(1, rowsPerStatement)
         self.client = client
         self.insertConcurrency = max(1, insertConcurrency)
         self.logger = logger
@@ -61,7 +62,7 @@ public final class PostgresArchive: MessageArchive {
     @discardableResult
     public func insertBatch(_ messages: [StoredMessage]) async throws -> Int {
         guard !messages.isEmpty else { return 0 }
-        let size = Self.rowsPerStatement
+        let size = rowsPerStatement
         let chunks = stride(from: 0, to: messages.count, by: size).map { Array(messages[$0..<min($0 + size, messages.count)]) }
         return try await operation.run("insert batch") { [self] in
             var copied = 0

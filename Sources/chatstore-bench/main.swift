@@ -1,6 +1,6 @@
 // `chatstore-bench`: measures backup throughput into PostgreSQL and history-page latency.
 //
-// Usage: chatstore-bench [--archive postgres|memory] [--insert copy|insert] [--concurrency 4] [--host 127.0.0.1] [--port 5432] [--user postgres] [--database postgres]
+// Usage: chatstore-bench [--archive postgres|memory] [--insert copy|insert] [--concurrency 4] [--chunk 2500] [--host 127.0.0.1] [--port 5432] [--user postgres] [--database postgres]
 //                        [--messages 1000000] [--batch 10000] [--rooms 1000] [--pages 5000] [--page-size 50]
 //
 // Expects a reachable PostgreSQL (trust auth); it creates its tables in the given database and empties
@@ -27,6 +27,8 @@ struct Options {
     var insert = "copy"
     /// Statements of one batch in flight at once.
     var concurrency = 4
+    /// Rows per statement.
+    var chunk = 2_500
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -45,6 +47,7 @@ struct Options {
             case "--archive": archive = value
             case "--insert": insert = value
             case "--concurrency": concurrency = Int(value)!
+            case "--chunk": chunk = Int(value)!
             default: fatalError("unknown option \(flag)")
             }
         }
@@ -65,7 +68,8 @@ let configuration = PostgresClient.Configuration(
 let client = PostgresClient(configuration: configuration)
 let runner = Task { await client.run() }
 let postgres = PostgresArchive(
-    client: client, logger: logger, insertConcurrency: options.concurrency, copiesNewBatches: options.insert == "copy"
+    client: client, logger: logger, insertConcurrency: options.concurrency, copiesNewBatches: options.insert == "copy",
+    rowsPerStatement: options.chunk
 )
 let archive: any MessageArchive
 if options.archive == "memory" {
@@ -112,6 +116,8 @@ for index in 0..<10_000 {
 }
 let reader = HistoryReader(hotStore: hot, archive: archive)
 var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+var newestPages = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+var deepPages = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
 var generator = SystemRandomNumberGenerator()
 for _ in 0..<options.pages {
     let room = "room\(Int.random(in: 0..<options.rooms, using: &generator))"
@@ -122,11 +128,14 @@ for _ in 0..<options.pages {
     let page = try await reader.page(room: room, before: cursor, limit: options.pageSize)
     let elapsed = ContinuousClock.now - start
     precondition(page.messages.count <= options.pageSize)
-    _ = histogram.record(UInt64(seconds(elapsed) * 1_000_000))
+    let micros = UInt64(seconds(elapsed) * 1_000_000)
+    _ = histogram.record(micros)
+    _ = cursor == nil ? newestPages.record(micros) : deepPages.record(micros)
 }
 print(
     "history page (\(options.pageSize) msgs, \(options.pages) reads): p50 \(histogram.valueAtPercentile(50)) µs, "
-        + "p99 \(histogram.valueAtPercentile(99)) µs, max \(histogram.max) µs"
+        + "p99 \(histogram.valueAtPercentile(99)) µs, max \(histogram.max) µs; newest pages p50 \(newestPages.valueAtPercentile(50)) µs "
+        + "p99 \(newestPages.valueAtPercentile(99)) µs; deeper pages p50 \(deepPages.valueAtPercentile(50)) µs p99 \(deepPages.valueAtPercentile(99)) µs"
 )
 runner.cancel()
 
