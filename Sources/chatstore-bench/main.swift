@@ -5,6 +5,9 @@
 //
 // Expects a reachable PostgreSQL (trust auth); it creates its tables in the given database and empties
 // them first. Prints one line per figure.
+//
+// `chatstore-bench backup-loop --port <postgres> --redis-port <redis> [--batch 200]` instead runs the backup
+// job from a Redis hot store into PostgreSQL over and over until killed: the victim of the SIGKILL test.
 import ChatStore
 import ChatStorePostgres
 import Histogram
@@ -56,6 +59,10 @@ struct Options {
 
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+if CommandLine.arguments.dropFirst().first == "backup-loop" {
+    try await runBackupLoop(Array(CommandLine.arguments.dropFirst(2)))
 }
 
 let options = Options(CommandLine.arguments)
