@@ -58,22 +58,22 @@ struct TokenAuthority: Sendable {
             sub: SubjectClaim(value: userID), name: username,
             iat: IssuedAtClaim(value: Date(timeIntervalSince1970: TimeInterval(now))),
             exp: ExpirationClaim(value: Date(timeIntervalSince1970: TimeInterval(now + timeToLiveSeconds))))
-        return try await keys.sign(claims, header: ["alg": "HS256", "typ": "JWT"])
+        return try await keys.sign(claims)
     }
 
     /// The identity of `token`, or why it is refused.
     func verify(_ token: String?) async throws(TokenError) -> Identity {
-        guard let token, !token.isEmpty else { throw .missing }
-        guard Self.headerAlgorithm(of: token) == "HS256" else { throw .invalid }
+        guard let token, !token.isEmpty else { throw TokenError.missing }
+        guard Self.headerAlgorithm(of: token) == "HS256" else { throw TokenError.invalid }
         let claims: AccessTokenClaims
         do {
             claims = try await keys.verify(token, as: AccessTokenClaims.self)
         } catch {
-            throw .invalid
+            throw TokenError.invalid
         }
         let expiresAt = Int64((claims.exp.value.timeIntervalSince1970 * 1000).rounded(.down))
-        guard clock() < expiresAt else { throw .expired }
-        guard !claims.sub.value.isEmpty else { throw .invalid }
+        guard clock() < expiresAt else { throw TokenError.expired }
+        guard !claims.sub.value.isEmpty else { throw TokenError.invalid }
         return Identity(userID: claims.sub.value, username: claims.name, expiresAt: expiresAt)
     }
 

@@ -34,7 +34,7 @@ enum APIRoutes {
                 guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
                 return String(parts[1]).trimmedWhitespace
             }
-            do {
+            do throws(TokenError) {
                 let user = try await service.authenticate(token)
                 return json(.ok, ["user": user.json])
             } catch {

@@ -25,7 +25,7 @@ extension ChatService {
         let record = UserRecord(
             id: IdentifierGenerator.make(prefix: "u_"), username: username, displayName: displayName, passwordHash: hash,
             createdAt: now)
-        do {
+        do throws(ChatError) {
             try await store { try await directory.createUser(record) }
         } catch where error.code == .conflict {
             throw ChatError(.conflict, "that username is taken")

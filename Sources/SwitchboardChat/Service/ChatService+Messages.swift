@@ -50,7 +50,8 @@ extension ChatService {
         async throws(ChatError) -> MessageView
     {
         guard let id = MessageID(rawID) else { throw ChatError(.badRequest, "messageId is malformed") }
-        let text = try rawText.map { raw throws(ChatError) in try InputValidation.text(raw, limits: limits) }
+        var text: String?
+        if let rawText { text = try InputValidation.text(rawText, limits: limits) }
         let room = try await room(id: roomID, for: user, action: .send)
         guard let original = try await store({ try await messages.message(id, in: room.id) }) else {
             throw ChatError(.notFound, "no such message")

@@ -50,7 +50,7 @@ extension ChatService {
         let room = RoomRecord(
             id: IdentifierGenerator.make(prefix: "r_"), name: name, kind: isPrivate ? .private : .public,
             createdBy: user.id, createdAt: now)
-        do {
+        do throws(ChatError) {
             try await store { try await directory.createRoom(room, members: [user.id]) }
         } catch where error.code == .conflict {
             throw ChatError(.conflict, "a room named \(name) exists")
@@ -102,7 +102,7 @@ extension ChatService {
         if try await store({ try await directory.room(id: id) }) == nil {
             let names = [user.username, peer.username].sorted().joined(separator: " & ")
             let room = RoomRecord(id: id, name: names, kind: .direct, createdBy: user.id, createdAt: now)
-            do {
+            do throws(ChatError) {
                 try await store { try await directory.createRoom(room, members: [user.id, peer.id]) }
                 isNew = true
             } catch where error.code == .conflict {

@@ -23,7 +23,7 @@ import Testing
         // Four characters of four bytes each: 16 bytes, accepted although only 4 characters.
         #expect(try InputValidation.password("😀😀😀😀").utf8.count == 16)
         #expect(try InputValidation.password(String(repeating: "p", count: 128)).utf8.count == 128)
-        do {
+        do throws(ChatError) {
             _ = try InputValidation.password(String(repeating: "p", count: 129))
             Issue.record("a 129-byte password was accepted")
         } catch { #expect(error.code == .tooLong) }
@@ -56,7 +56,7 @@ import Testing
         #expect(try InputValidation.text("  hello \n", limits: limits) == "hello")
         #expect(try InputValidation.text("👍🏽👍🏽👍🏽👍🏽👍🏽", limits: limits).count == 5)
         #expect(throws: ChatError.self) { try InputValidation.text(" \n\t ", limits: limits) }
-        do {
+        do throws(ChatError) {
             _ = try InputValidation.text("toolong", limits: limits)
             Issue.record("an over-long text was accepted")
         } catch { #expect(error.code == .tooLong) }

@@ -81,7 +81,7 @@ import Testing
         ]
         for (auth, code) in cases {
             let (socket, _) = try chat.socket(auth: auth)
-            do {
+            do throws(SocketIOClientError) {
                 try await socket.connectAndWait()
                 Issue.record("connected with \(String(describing: auth))")
             } catch {
@@ -93,7 +93,7 @@ import Testing
         // The same token is refused once it expired (12 h by default).
         chat.advanceClock(milliseconds: 12 * 3_600_000)
         let (socket, _) = try chat.socket(auth: ["token": .string(account.token)])
-        do {
+        do throws(SocketIOClientError) {
             try await socket.connectAndWait()
             Issue.record("connected with an expired token")
         } catch {

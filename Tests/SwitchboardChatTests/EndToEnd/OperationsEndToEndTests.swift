@@ -1,3 +1,4 @@
+import SwitchboardClient
 import SwitchboardChat
 import SwitchboardJSON
 import Testing
@@ -8,7 +9,7 @@ import Testing
         defer { Task { await chat.stop() } }
         for (auth, code) in [(nil, "token_missing"), (["token": "wrong"], "token_invalid")] as [(JSONObject?, String)] {
             let (socket, _) = try chat.socket(namespace: "/admin", auth: auth)
-            do {
+            do throws(SocketIOClientError) {
                 try await socket.connectAndWait()
                 Issue.record("admin connected with \(String(describing: auth))")
             } catch {
@@ -36,7 +37,7 @@ import Testing
         let chat = try await ChatHarness(adminToken: nil)
         defer { Task { await chat.stop() } }
         let (socket, _) = try chat.socket(namespace: "/admin", auth: ["token": "anything"])
-        do {
+        do throws(SocketIOClientError) {
             try await socket.connectAndWait()
             Issue.record("admin connected without a configured token")
         } catch {
