@@ -277,6 +277,7 @@ def test_unread_badge_counts_messages_in_other_rooms_until_opened(chat_url, brow
     bob = sign_up(browser_factory, chat_url, unique("bob"))
     room = unique("side")
     create_room(bob, room)
+    alice.find_element(By.ID, "browse-refresh").click()
     wait(alice).until(lambda d: any(b.text == "Join" for b in d.find_elements(By.CSS_SELECTOR, "#browse-list button")))
     next(b for b in alice.find_elements(By.CSS_SELECTOR, "#browse-list button")
          if b.get_attribute("aria-label") == "Join " + room).click()
@@ -350,7 +351,7 @@ def test_sign_in_errors_and_sign_out(chat_url, browser_factory):
     wait(dora).until(lambda d: d.find_element(By.ID, "auth").is_displayed())
     assert dora.execute_script("return localStorage.getItem('switchboard.token')") is None
 
-    dora.find_element(By.ID, "username").send_keys(name)
+    assert dora.find_element(By.ID, "username").get_attribute("value") == name, "the username is kept"
     dora.find_element(By.ID, "password").send_keys("not the password" + Keys.ENTER)
     wait(dora).until(lambda d: d.find_element(By.ID, "auth-error").is_displayed())
 

@@ -22,7 +22,7 @@
     password: $("password"), displayNameField: $("display-name-field"), displayName: $("display-name"),
     authError: $("auth-error"), authSubmit: $("auth-submit"), authMode: $("auth-mode"),
     app: $("app"), sidebar: $("sidebar"), roomList: $("room-list"), dmList: $("dm-list"), dmForm: $("dm-form"),
-    dmUsername: $("dm-username"), browseList: $("browse-list"), browseEmpty: $("browse-empty"),
+    dmUsername: $("dm-username"), browseList: $("browse-list"), browseRefresh: $("browse-refresh"), browseEmpty: $("browse-empty"),
     createForm: $("create-form"), newRoomName: $("new-room-name"), newRoomPrivate: $("new-room-private"),
     notifications: $("notifications"), notificationsEmpty: $("notifications-empty"),
     notificationCount: $("notification-count"), sidebarError: $("sidebar-error"),
@@ -490,6 +490,23 @@
     }, () => { state.lastRead.delete(roomId); });
   }
 
+  /** Reloads the room list (public rooms others created appear only this way). */
+  function refreshRooms() {
+    if (!state.socket || !state.socket.connected) return;
+    call(state.socket, "rooms:list").then((reply) => {
+      const listed = new Set();
+      for (const room of Array.isArray(reply.rooms) ? reply.rooms : []) {
+        const known = state.rooms.get(String(room.id));
+        const merged = upsertRoom(room);
+        listed.add(merged.id);
+        // Our own count is fresher for the open room (it was just marked read).
+        if (merged.id === state.current && known) merged.unread = known.unread;
+      }
+      for (const roomId of [...state.rooms.keys()]) if (!listed.has(roomId) && roomId !== state.current) state.rooms.delete(roomId);
+      renderRooms();
+    }, () => {});
+  }
+
   let presenceTimer = null;
   function refreshPresence() {
     clearTimeout(presenceTimer);
@@ -758,6 +775,7 @@
     ui.account.hidden = true;
     ui.roomsToggle.hidden = true;
     ui.auth.hidden = false;
+    setRegisterMode(false);
     say(ui.authError, message || "");
     setStatus("offline", "Signed out");
     ui.username.focus();
@@ -912,7 +930,13 @@
     }, (failure) => say(ui.roomError, "Could not leave: " + errorText(failure)));
   });
 
-  ui.roomsToggle.addEventListener("click", () => setSidebar(!document.body.classList.contains("sidebar-open")));
+  ui.browseRefresh.addEventListener("click", refreshRooms);
+  setInterval(refreshRooms, 30000);
+  ui.roomsToggle.addEventListener("click", () => {
+    const open = !document.body.classList.contains("sidebar-open");
+    setSidebar(open);
+    if (open) refreshRooms();
+  });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && document.body.classList.contains("sidebar-open")) { setSidebar(false); ui.roomsToggle.focus(); }
   });
