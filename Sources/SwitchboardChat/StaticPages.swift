@@ -29,7 +29,8 @@ enum StaticPages {
         ("Cross-Origin-Opener-Policy", "same-origin"),
     ]
 
-    /// Adds a GET route for every file in the `Public` resource folder (`index.html` also at `/`).
+    /// Adds a GET route for every file in the `Public` resource folder (`index.html` also at `/`,
+    /// `admin.html` also at `/admin`).
     /// Throws when the folder is missing from the bundle.
     static func add(to router: inout HTTPRouter) throws {
         guard let folder = Bundle.module.url(forResource: "Public", withExtension: nil) else {
@@ -47,6 +48,7 @@ enum StaticPages {
             let response = HTTPResponse(status: .ok, headers: headers, body: body)
             router.addRoute(.GET, "/" + name) { _ in response }
             if name == "index.html" { router.addRoute(.GET, "/") { _ in response } }
+            if name == "admin.html" { router.addRoute(.GET, "/admin") { _ in response } }
         }
     }
 }

@@ -28,22 +28,52 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "PEM private key for HTTPS/WSS (env SWITCHBOARD_TLS_KEY); needs --tls-cert.")
     var tlsKey: String?
 
+    @Option(name: .long, help: "HS256 secret for access tokens, ≥ 16 bytes (env SWITCHBOARD_JWT_SECRET; default: generated once into <data-dir>/jwt-secret).")
+    var jwtSecret: String?
+
+    @Option(name: .long, help: "Access token lifetime: seconds or 30m, 12h, 7d (env SWITCHBOARD_TOKEN_TTL, default 12h).")
+    var tokenTtl: String?
+
+    @Option(name: .long, help: "Token of the /admin operations dashboard (env SWITCHBOARD_ADMIN_TOKEN; unset: dashboard disabled).")
+    var adminToken: String?
+
+    @Option(name: .long, help: "Redis hot store, e.g. redis://127.0.0.1:6379 (env SWITCHBOARD_REDIS_URL; default: memory).")
+    var redisUrl: String?
+
+    @Option(name: .long, help: "PostgreSQL archive and directory, e.g. postgres://user:pw@host/db (env SWITCHBOARD_POSTGRES_URL; default: SQLite in <data-dir>).")
+    var postgresUrl: String?
+
+    @Option(name: .long, help: "When the backup job archives messages, 5-field cron (env SWITCHBOARD_BACKUP_CRON, default '* * * * *').")
+    var backupCron: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "switchboard")
+        let ttlText = tokenTtl ?? EnvironmentDefault.string("TOKEN_TTL") ?? "12h"
+        guard let ttl = DurationText.seconds(ttlText) else {
+            throw ValidationError("--token-ttl must be seconds or a number with s, m, h or d, got '\(ttlText)'")
+        }
         let configuration = ChatServerConfiguration(
             host: host ?? EnvironmentDefault.string("HOST") ?? "127.0.0.1",
             port: try port ?? EnvironmentDefault.int("PORT") ?? 3000,
-            dataDirectory: dataDir ?? EnvironmentDefault.string("DATA_DIR") ?? ".data"
+            dataDirectory: dataDir ?? EnvironmentDefault.string("DATA_DIR") ?? ".data",
+            jwtSecret: jwtSecret ?? EnvironmentDefault.string("JWT_SECRET"),
+            tokenTimeToLiveSeconds: ttl,
+            adminToken: adminToken ?? EnvironmentDefault.string("ADMIN_TOKEN"),
+            redisURL: redisUrl ?? EnvironmentDefault.string("REDIS_URL"),
+            postgresURL: postgresUrl ?? EnvironmentDefault.string("POSTGRES_URL"),
+            backupCron: backupCron ?? EnvironmentDefault.string("BACKUP_CRON") ?? "* * * * *"
         )
         let metrics = PrometheusMetrics.bootstrap()
         let readiness = ServerReadiness()
         let security = try OperationalOptions.security(
             certificate: tlsCert ?? EnvironmentDefault.string("TLS_CERT"), key: tlsKey ?? EnvironmentDefault.string("TLS_KEY"))
-        let server = try ChatServer(configuration: configuration, logger: logger, security: security, readiness: readiness) {
+        let assembly = try await ChatServer.open(
+            configuration: configuration, logger: logger, security: security, readiness: readiness
+        ) {
             OperationalOptions.addRoutes(to: &$0, metrics: metrics, readiness: readiness)
         }
-        try await ServiceGroup.runUntilSignal(server, logger: logger)
+        try await ServiceGroup.runUntilSignal([assembly.server] + assembly.services, logger: logger)
     }
 }
