@@ -18,10 +18,10 @@
 
   const charts = [
     { canvas: "chart-connections", now: "now-connections", series: [["connections", "Connections", "--accent"], ["sockets", "Sockets", "--ok"]] },
-    { canvas: "chart-messages", now: "now-messages", series: [["messagesPerSecond", "Messages/s", "--accent"]] },
+    { canvas: "chart-messages", now: "now-messages", whole: false, series: [["messagesPerSecond", "Messages/s", "--accent"]] },
     { canvas: "chart-lag", now: "now-lag", series: [["backupLagMessages", "Messages", "--warn"]] },
     { canvas: "chart-rooms", now: "now-rooms", series: [["rooms", "Rooms", "--accent"], ["users", "Users", "--ok"]] },
-    { canvas: "chart-rss", now: "now-rss", series: [["rssMiB", "RSS MiB", "--bad"]] },
+    { canvas: "chart-rss", now: "now-rss", whole: false, series: [["rssMiB", "RSS MiB", "--bad"]] },
   ];
 
   function setStatus(state, text) {
@@ -73,11 +73,14 @@
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
   }
 
-  function niceMax(value) {
-    if (!(value > 0)) return 1;
-    const power = Math.pow(10, Math.floor(Math.log10(value)));
-    for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
-    return 10 * power;
+  /** A round tick step (1, 2, 2.5 or 5 × 10ⁿ) so that four steps cover `value`; whole numbers for counts. */
+  function tickStep(value, whole) {
+    if (!(value > 0)) return whole ? 1 : 0.25;
+    const raw = value / 4;
+    const power = Math.pow(10, Math.floor(Math.log10(raw)));
+    let step = 10 * power;
+    for (const factor of [1, 2, 2.5, 5]) if (factor * power >= raw) { step = factor * power; break; }
+    return whole ? Math.max(1, Math.ceil(step)) : step;
   }
 
   /** Draws one chart: the series over the last five minutes, a 0-based y axis and a legend. */
@@ -100,7 +103,8 @@
     const start = now - WINDOW_MS;
     let max = 0;
     for (const sample of samples) for (const [key] of chart.series) if (typeof sample[key] === "number") max = Math.max(max, sample[key]);
-    max = niceMax(max);
+    const step = tickStep(max, chart.whole !== false);
+    max = step * 4;
     g.font = "11px system-ui, sans-serif";
     g.lineWidth = 1;
     g.textBaseline = "middle";
@@ -110,7 +114,7 @@
       g.beginPath(); g.moveTo(left, Math.round(y) + 0.5); g.lineTo(left + plotW, Math.round(y) + 0.5); g.stroke();
       g.fillStyle = fg;
       g.textAlign = "right";
-      g.fillText(decimal.format((max * i) / 4), left - 6, y);
+      g.fillText(decimal.format(step * i), left - 6, y);
     }
     g.textAlign = "left";
     g.textBaseline = "alphabetic";
