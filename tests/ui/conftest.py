@@ -65,25 +65,17 @@ class ChatServer:
             context.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="module")
-def chat_server(tmp_path_factory):
-    """A chat server shared by a module's tests."""
-    server = ChatServer(tmp_path_factory.mktemp("chat"))
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def own_chat_server(tmp_path):
-    """A chat server for one test (which may stop and restart it)."""
+def chat_server(tmp_path):
+    """A chat server of one test, which may stop and start it again. One per test because the server
+    limits registrations per address (10 in a burst) and every browser comes from 127.0.0.1."""
     server = ChatServer(tmp_path)
     server.start()
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def chat_url(chat_server):
     return chat_server.url
 

@@ -51,8 +51,14 @@ class Store:
         self.path.write_text(json.dumps(self.data))
 
     def next_id(self):
+        """`<milliseconds>-<sequence>`, like ChatStore's MessageID (compare with `id_key`)."""
         self.data["seq"] += 1
-        return f"{int(time.time() * 1000):013d}{self.data['seq']:08d}"
+        return f"{int(time.time() * 1000)}-{self.data['seq']}"
+
+
+def id_key(message_id):
+    milliseconds, _, sequence = str(message_id).partition("-")
+    return (int(milliseconds or 0), int(sequence or 0)) if (milliseconds + sequence).isdigit() else (0, 0)
 
 
 def error(code, message):
@@ -80,7 +86,7 @@ def create_app(data_dir, admin_token):
     def room_view(room, uid):
         msgs = data["messages"].get(room["id"], [])
         read = data["reads"].get(room["id"], {}).get(uid)
-        unread = sum(1 for m in msgs if (read is None or m["id"] > read) and m["sender"]["id"] != uid)
+        unread = sum(1 for m in msgs if (read is None or id_key(m["id"]) > id_key(read)) and m["sender"]["id"] != uid)
         view = {"id": room["id"], "name": room["name"], "kind": room["kind"], "unread": unread if is_member(room, uid) else 0,
                 "joined": is_member(room, uid)}
         if msgs:
@@ -343,7 +349,7 @@ def create_app(data_dir, admin_token):
             return failure
         limit = max(1, min(100, int(payload.get("limit") or 50)))
         before = payload.get("before")
-        older = [m for m in data["messages"].get(room["id"], []) if before is None or m["id"] < before]
+        older = [m for m in data["messages"].get(room["id"], []) if before is None or id_key(m["id"]) < id_key(before)]
         page = list(reversed(older[-limit:]))
         cursor = page[-1]["id"] if len(older) > limit else None
         return {"ok": True, "messages": page, "nextCursor": cursor}
@@ -355,7 +361,7 @@ def create_app(data_dir, admin_token):
             return failure
         reads = data["reads"].setdefault(room["id"], {})
         message_id = str(payload.get("messageId", ""))
-        if reads.get(uid) is None or message_id > reads[uid]:
+        if reads.get(uid) is None or id_key(message_id) > id_key(reads[uid]):
             reads[uid] = message_id
             store.save()
             await sio.emit("room:read", {"roomId": room["id"], "userId": uid, "messageId": message_id}, room=f"room:{room['id']}")

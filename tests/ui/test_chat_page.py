@@ -134,8 +134,8 @@ def no_xss(driver):
 # ------------------------------------------------------------------------------------------- tests
 
 def test_two_users_see_each_others_messages_typing_and_presence(chat_url, browser_factory):
-    alice = sign_up(browser_factory, chat_url, unique("alice"), "Alice Martin")
-    bob = sign_up(browser_factory, chat_url, unique("bob"), "Bob Chen")
+    alice = sign_up(browser_factory, chat_url, "alice", "Alice Martin")
+    bob = sign_up(browser_factory, chat_url, "bob", "Bob Chen")
 
     wait(alice).until(lambda d: "Bob Chen" in text_of(d, "online"))
     wait(bob).until(lambda d: "Alice Martin" in text_of(d, "online"))
@@ -151,16 +151,29 @@ def test_two_users_see_each_others_messages_typing_and_presence(chat_url, browse
     wait_for_message(alice, "Bob Chen", "Looks great — and it reconnects by itself")
     wait(alice).until(lambda d: text_of(d, "typing") == "")
 
+    # A fuller main screen for the screenshot: another room with unread messages, a DM, a mention.
+    create_room(bob, "release-planning", private=True)
+    bob.find_element(By.ID, "invite-username").send_keys("alice" + Keys.ENTER)
+    wait(alice).until(lambda d: room_button(d, "release-planning") is not None)
+    send(bob, "@alice the 1.0 checklist is up")
+    wait(alice).until(lambda d: badge(d, "release-planning") == "1")
+    bob.find_element(By.ID, "dm-username").send_keys("alice" + Keys.ENTER)
+    wait(bob).until(lambda d: d.find_element(By.ID, "room-title").text == "@Alice Martin")
+    send(bob, "got a minute?")
+    open_room(bob, "general")
+    wait(alice).until(lambda d: badge(d, "Bob Chen") == "1")
     send(alice, "History loads when you scroll up, and edits show everywhere.")
     wait_for_message(bob, "Alice Martin", "History loads when you scroll up, and edits show everywhere.")
+    send(bob, "@alice nice — read receipts too")
+    wait(alice).until(lambda d: "mentioned you" in text_of(d, "notifications"))
     bob.find_element(By.ID, "text").send_keys("Typing shows too")
     wait(alice).until(lambda d: text_of(d, "typing") == "Bob Chen is typing…")
     save_screenshot(alice, "chat.png")
 
 
-def test_history_survives_reload_and_restart_and_banner_follows_the_server(own_chat_server, browser_factory):
+def test_history_survives_reload_and_restart_and_banner_follows_the_server(chat_server, browser_factory):
     name = unique("alice")
-    alice = sign_up(browser_factory, own_chat_server.url, name)
+    alice = sign_up(browser_factory, chat_server.url, name)
     send(alice, "written before the restart")
     wait(alice).until(lambda d: stored_message_count(d) == 1)
 
@@ -168,12 +181,12 @@ def test_history_survives_reload_and_restart_and_banner_follows_the_server(own_c
     wait_online(alice)
     wait_for_message(alice, name, "written before the restart")
 
-    own_chat_server.stop()
+    chat_server.stop()
     wait(alice).until(lambda d: state_of(d) in ("reconnecting", "offline"))
     assert text_of(alice, "status") != "Online"
     send(alice, "written while the server was down")   # kept in the outbox, sent after reconnecting
 
-    own_chat_server.start()
+    chat_server.start()
     wait_online(alice, timeout=20)
     wait(alice, 15).until(lambda d: stored_message_count(d) == 2)
     alice.refresh()

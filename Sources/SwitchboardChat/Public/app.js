@@ -67,9 +67,11 @@
     if (user && typeof user === "object" && user.id != null) state.users.set(String(user.id), user);
   }
 
-  /** Orders message ids: time-ordered strings, longer ones later when lengths differ. */
+  /** Orders message ids: `<milliseconds>-<sequence>` numerically; other shapes by length, then text. */
   function compareIds(a, b) {
     a = String(a); b = String(b);
+    const x = /^(\d+)-(\d+)$/.exec(a), y = /^(\d+)-(\d+)$/.exec(b);
+    if (x && y) return Number(x[1]) - Number(y[1]) || Number(x[2]) - Number(y[2]);
     if (a.length !== b.length) return a.length - b.length;
     return a < b ? -1 : a > b ? 1 : 0;
   }
@@ -152,7 +154,7 @@
       className: "room-button", attrs: { type: "button", "aria-current": room.id === state.current ? "page" : null },
       data: { roomId: room.id, kind: room.kind },
     }, [
-      el("span", { className: "kind-icon kind-" + room.kind, text: KIND_ICON[room.kind] || "#", attrs: { "aria-hidden": "true" } }),
+      el("span", { className: "kind-icon kind-" + room.kind, text: KIND_ICON[room.kind] ?? "#", attrs: { "aria-hidden": "true" } }),
       el("span", { className: "room-name", text: roomLabel(room) }),
       el("span", { className: "visually-hidden", text: ", " + (KIND_LABEL[room.kind] || "room") }),
       unread > 0 ? el("span", { className: "badge unread", text: unread > 99 ? "99+" : unread }) : null,
@@ -181,7 +183,8 @@
       ui.roomTitle.textContent = "Room unavailable";
       ui.roomKind.textContent = "";
     } else {
-      ui.roomTitle.textContent = (room.kind === "direct" ? "@" : room.kind === "private" ? "🔒 " : "#") + roomLabel(room);
+      ui.roomTitle.textContent = (room.kind === "direct" ? "@" : room.kind === "private" ? "" : "#") + roomLabel(room);
+      ui.roomTitle.classList.toggle("private", room.kind === "private");
       ui.roomKind.textContent = room.kind === "direct" ? "Direct message" + (room.peer ? " with @" + room.peer.username : "")
         : (room.kind === "private" ? "Private room" : "Public room") + (Array.isArray(room.members) ? " · " + room.members.length + " members" : "");
     }

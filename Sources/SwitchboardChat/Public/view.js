@@ -75,7 +75,7 @@
   }
 
   const KIND_LABEL = { public: "public room", private: "private room", direct: "direct message" };
-  const KIND_ICON = { public: "#", private: "🔒", direct: "@" };
+  const KIND_ICON = { public: "#", private: "", direct: "@" };  // private: lock.svg, drawn by the stylesheet
 
   global.SwitchboardView = { el, say, timeElement, appendTextWithMentions, displayName, typingText, KIND_LABEL, KIND_ICON };
 })(window);
