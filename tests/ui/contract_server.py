@@ -131,7 +131,6 @@ def create_app(data_dir, admin_token):
         salt = secrets.token_hex(8)
         data["users"][uid] = {"username": username, "displayName": body.get("displayName") or username,
                               "salt": salt, "hash": hash_password(password, salt)}
-        data["rooms"]["r_general"]["members"].append(uid)
         return web.json_response(issue(uid), status=201)
 
     async def login(request):

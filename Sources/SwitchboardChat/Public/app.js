@@ -394,6 +394,8 @@
 
   function openRoom(roomId) {
     roomId = String(roomId);
+    const known = state.rooms.get(roomId);
+    if (known && known.kind === "public" && known.joined === false) return joinRoom(roomId, null);  // opens it once joined
     const changed = state.current !== roomId;
     if (changed) stopTyping();
     state.current = roomId;
@@ -740,9 +742,11 @@
     state.lastRead.clear();
     if (!state.current) {
       const fromHash = roomFromHash();
+      // A deep link first, else `general` if joined, else any joined room, else join `general` (new users).
       const general = [...fresh.values()].find((room) => room.name === "general" && room.kind === "public");
       const firstJoined = [...fresh.values()].find((room) => room.joined !== false);
-      const pick = fromHash || (general && general.id) || (firstJoined && firstJoined.id);
+      const pick = fromHash || (general && general.joined !== false && general.id) || (firstJoined && firstJoined.id)
+        || (general && general.id);
       renderRooms();
       if (pick) openRoom(pick);
     } else {
