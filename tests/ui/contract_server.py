@@ -72,6 +72,18 @@ def create_app(data_dir, admin_token):
     sockets = {}            # sid → user id
     typing = {}             # room id → {user id: expiry}
     counters = {"total": sum(len(m) for m in data["messages"].values()), "window": []}
+    buckets = {}            # user id → (tokens, time): 10 messages a second, bursts of 20
+
+    def take_token(uid):
+        """None when `uid` may send now, else the milliseconds until it may."""
+        now = time.monotonic()
+        tokens, then = buckets.get(uid, (20.0, now))
+        tokens = min(20.0, tokens + (now - then) * 10)
+        if tokens < 1:
+            buckets[uid] = (tokens, now)
+            return int((1 - tokens) / 10 * 1000) + 1
+        buckets[uid] = (tokens - 1, now)
+        return None
 
     def user_obj(uid):
         u = data["users"][uid]
@@ -291,6 +303,9 @@ def create_app(data_dir, admin_token):
         known = next((m for m in messages if m["clientMessageId"] == cmid and m["sender"]["id"] == uid), None)
         if known:
             return {"ok": True, "message": known}
+        wait_ms = take_token(uid)
+        if wait_ms is not None:
+            return {"ok": False, "error": {"code": "rate_limited", "message": "slow down", "retryAfterMs": wait_ms}}
         mentioned = [u for u in (user_by_name(n) for n in MENTION.findall(text)) if u and is_member(room, u)]
         message = {"id": store.next_id(), "clientMessageId": cmid, "roomId": room["id"], "sender": user_obj(uid),
                    "text": text, "createdAt": int(time.time() * 1000)}

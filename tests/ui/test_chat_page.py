@@ -357,6 +357,25 @@ def test_older_history_loads_when_scrolling_up(chat_url, browser_factory):
     assert not alice.find_element(By.ID, "load-older").is_displayed()
 
 
+def test_sending_too_fast_shows_the_limit_and_every_message_arrives_once(chat_url, browser_factory):
+    alice = sign_up(browser_factory, chat_url, unique("alice"))
+    alice.execute_script("""
+        window.__sendErrors = [];
+        const error = document.getElementById('send-error');
+        new MutationObserver(() => { if (error.textContent) window.__sendErrors.push(error.textContent); })
+          .observe(error, { childList: true, characterData: true, subtree: true });
+        const field = document.getElementById('text'), form = document.getElementById('composer');
+        for (let i = 0; i < 40; i++) { field.value = 'burst ' + i; form.requestSubmit(); }
+    """)
+    wait(alice, 20).until(lambda d: stored_message_count(d) == 40)
+    assert any("too fast" in text for text in alice.execute_script("return window.__sendErrors"))
+    assert sorted(text for _, text in messages(alice)) == sorted(f"burst {i}" for i in range(40))
+    alice.refresh()
+    wait_online(alice)
+    wait(alice).until(lambda d: stored_message_count(d) == 40)
+    assert sorted(text for _, text in messages(alice)) == sorted(f"burst {i}" for i in range(40))
+
+
 def test_sign_in_errors_and_sign_out(chat_url, browser_factory):
     name = unique("dora")
     dora = sign_up(browser_factory, chat_url, name)

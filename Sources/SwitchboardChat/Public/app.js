@@ -442,12 +442,14 @@
     if (data.loading) return;
     if (older && !data.nextCursor) return;
     data.loading = true;
+    ui.messages.setAttribute("aria-busy", "true");  // screen readers: a page of history is not "new messages"
     const payload = { roomId, limit: PAGE_SIZE };
     if (older) payload.before = data.nextCursor;
     const heightBefore = ui.scroller.scrollHeight;
     const topBefore = ui.scroller.scrollTop;
     call(state.socket, "history:fetch", payload).then((reply) => {
       data.loading = false;
+      ui.messages.removeAttribute("aria-busy");
       data.error = null;
       const page = Array.isArray(reply.messages) ? reply.messages : [];
       if (!older) {
@@ -467,6 +469,7 @@
       markRead();
     }, (failure) => {
       data.loading = false;
+      ui.messages.removeAttribute("aria-busy");
       if (roomId !== state.current) return;
       if (failure.code === "disconnected") { renderMessages(); return; }  // reloaded after reconnecting
       data.error = failure;
