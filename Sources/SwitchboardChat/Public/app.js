@@ -941,6 +941,7 @@
   });
 
   ui.browseRefresh.addEventListener("click", refreshRooms);
+  $("sidebar-close").addEventListener("click", () => { setSidebar(false); ui.roomsToggle.focus(); });
   setInterval(refreshRooms, 30000);
   ui.roomsToggle.addEventListener("click", () => {
     const open = !document.body.classList.contains("sidebar-open");
