@@ -946,7 +946,7 @@
   ui.roomsToggle.addEventListener("click", () => {
     const open = !document.body.classList.contains("sidebar-open");
     setSidebar(open);
-    if (open) refreshRooms();
+    if (open) { refreshRooms(); $("sidebar-close").focus(); }
   });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && document.body.classList.contains("sidebar-open")) { setSidebar(false); ui.roomsToggle.focus(); }
