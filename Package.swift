@@ -132,6 +132,18 @@ let package = Package(
             ]
         ),
 
+        /// The chat's storage assembled from `serve`'s options (memory or Redis hot store, SQLite or
+        /// PostgreSQL archive and directory, the backup service).
+        .target(
+            name: "ChatStorage",
+            dependencies: [
+                "ChatStore", "ChatStoreSQLite", "ChatStorePostgres", "ChatStoreRedis", "SwitchboardRedis",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         /// A Redis client on SwiftNIO: connections, pipelining, pool, pub/sub.
         .target(
             name: "SwitchboardRedis",
@@ -254,6 +266,7 @@ let package = Package(
             dependencies: [
                 "SocketIO", "SwitchboardTransport", "SwitchboardJSON", "SwitchboardBrowserClient", "EngineIO",
                 "ChatStore", "ChatStoreSQLite", "ChatStorePostgres", "ChatStoreRedis", "SwitchboardRedis",
+                "ChatStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -339,7 +352,7 @@ let package = Package(
         .testTarget(
             name: "ChatStoreIntegrationTests",
             dependencies: [
-                "ChatStore", "ChatStoreRedis", "ChatStorePostgres", "SwitchboardRedis", "RESP",
+                "ChatStore", "ChatStoreRedis", "ChatStorePostgres", "SwitchboardRedis", "RESP", "ChatStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

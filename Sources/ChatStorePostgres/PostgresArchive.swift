@@ -17,6 +17,7 @@ public final class PostgresArchive: MessageArchive {
     /// ``ChatStoreError/Code/unavailable`` (the client otherwise waits up to a minute for a server that is down).
     public let operationTimeout: Duration
     private let logger: Logger
+    private let operation: PostgresOperation
 
     /// Rows per `INSERT` statement; larger batches are split (each statement has 9 array parameters).
     public static let rowsPerStatement = 2_500
@@ -29,90 +30,148 @@ public final class PostgresArchive: MessageArchive {
         self.insertConcurrency = max(1, insertConcurrency)
         self.logger = logger
         self.operationTimeout = operationTimeout
+        self.operation = PostgresOperation(timeout: operationTimeout, subject: "PostgreSQL archive")
     }
 
-    /// Schema versions in order; version `n` is `migrations[n - 1]`.
-    static let migrations: [[String]] = [
-        [
-            """
-            CREATE TABLE chat_messages (
-                id BIGINT PRIMARY KEY,
-                room TEXT NOT NULL,
-                client_message_id TEXT NOT NULL,
-                sender TEXT NOT NULL,
-                body TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                edited_at BIGINT,
-                deleted_at BIGINT,
-                metadata TEXT NOT NULL DEFAULT '{}'
-            )
-            """,
-            "CREATE INDEX chat_messages_room_id ON chat_messages (room, id)",
-            "CREATE TABLE chat_backup_checkpoint (name TEXT PRIMARY KEY, message_id BIGINT NOT NULL)",
-        ]
-    ]
-
-    /// Key of the transaction-scoped advisory lock that serializes concurrent migrators.
-    static let migrationLockKey: Int64 = 0x5377_6974_6368_4d67
-
+    /// Creates or upgrades the chat schema (archive and directory tables); safe to call on every start.
     public func migrate() async throws {
-        try await wrap("migrate") { [self] in
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
-                try await connection.query(
-                    "CREATE TABLE IF NOT EXISTS chat_schema_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-                    logger: logger
-                )
-                var current = 0
-                for try await version in try await connection.query(
-                    "SELECT COALESCE(MAX(version), 0) FROM chat_schema_migrations", logger: logger
-                ).decode(Int.self) {
-                    current = version
-                }
-                guard current <= Self.migrations.count else {
-                    throw ChatStoreError(
-                        .schemaMismatch,
-                        "archive schema version is \(current); this build knows up to \(Self.migrations.count)"
-                    )
-                }
-                for version in (current + 1)..<(Self.migrations.count + 1) {
-                    for statement in Self.migrations[version - 1] {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                    }
-                    try await connection.query("INSERT INTO chat_schema_migrations (version) VALUES (\(version))", logger: logger)
-                    logger.info("archive schema migrated", metadata: ["archive.version": "\(version)"])
-                }
-            }
-        }
+        try await operation.run("migrate") { [self] in try await PostgresSchema.migrate(client: client, logger: logger) }
     }
 
     /// Stores `messages`, skipping IDs already stored, and returns how many were new.
     ///
-    /// The batch is split into statements of ``rowsPerStatement`` rows run on up to ``insertConcurrency``
-    /// connections at once. Each statement commits on its own: a failure may leave part of the batch
-    /// stored, which is harmless because inserts are idempotent and the backup job writes its checkpoint
-    /// only after the whole batch succeeded, so it delivers the batch again.
+    /// The batch is split into chunks of ``rowsPerStatement`` rows written on up to ``insertConcurrency``
+    /// connections at once, each committing on its own. A failure may leave part of the batch stored, which
+    /// is harmless: the backup job writes its checkpoint only after the whole batch succeeded, so it
+    /// delivers the batch again, and the second delivery is idempotent.
+    ///
+    /// - Fast path: when every message is newer than the newest archived one (the normal case), the chunks
+    ///   go in with `COPY … FROM STDIN`. Should another writer have stored some of them meanwhile, `COPY`
+    ///   fails on the primary key, its chunk rolls back, and the batch takes the idempotent path.
+    /// - Idempotent path (a delivery repeated after a crash): `INSERT … SELECT FROM UNNEST(…) ON CONFLICT
+    ///   (id) DO NOTHING`; then copies that carry an edit or a delete overwrite stored copies of which they
+    ///   are newer revisions (unchanged copies never are).
     @discardableResult
     public func insertBatch(_ messages: [StoredMessage]) async throws -> Int {
         guard !messages.isEmpty else { return 0 }
         let size = Self.rowsPerStatement
         let chunks = stride(from: 0, to: messages.count, by: size).map { Array(messages[$0..<min($0 + size, messages.count)]) }
-        let concurrency = insertConcurrency
-        return try await wrap("insert batch") { [self] in
-            try await withThrowingTaskGroup(of: Int.self) { group in
-                var pending = chunks[...]
-                for _ in 0..<min(concurrency, chunks.count) {
-                    let chunk = pending.removeFirst()
-                    group.addTask { try await self.insert(chunk) }
+        return try await operation.run("insert batch") { [self] in
+            var copied = 0
+            if let oldest = messages.lazy.map(\.id.rawValue).min(), try await newestArchivedID() < oldest {
+                let (count, failure) = await forEachChunk(chunks) { try await self.copy($0) }
+                guard let failure else { return count }
+                guard Self.isUniqueViolation(failure) else { throw failure }
+                copied = count
+            }
+            let (inserted, failure) = await forEachChunk(chunks) { try await self.insert($0) }
+            if let failure { throw failure }
+            let changed = messages.filter { $0.editedAt != nil || $0.deletedAt != nil }
+            if !changed.isEmpty { try await storeIfNewer(changed) }
+            return copied + inserted
+        }
+    }
+
+    /// Runs `body` on every chunk, at most ``insertConcurrency`` at once, and returns the sum of what the
+    /// successful calls returned and the first failure, if any (the other chunks still run).
+    private func forEachChunk(
+        _ chunks: [[StoredMessage]],
+        _ body: @escaping @Sendable ([StoredMessage]) async throws -> Int
+    ) async -> (Int, (any Error)?) {
+        await withTaskGroup(of: Result<Int, any Error>.self) { group in
+            var pending = chunks[...]
+            func start(_ chunk: [StoredMessage]) {
+                group.addTask {
+                    do { return .success(try await body(chunk)) } catch { return .failure(error) }
                 }
-                var inserted = 0
-                while let done = try await group.next() {
-                    inserted += done
-                    if let chunk = pending.popFirst() {
-                        group.addTask { try await self.insert(chunk) }
-                    }
+            }
+            for _ in 0..<min(insertConcurrency, chunks.count) { start(pending.removeFirst()) }
+            var total = 0
+            var failure: (any Error)?
+            while let result = await group.next() {
+                switch result {
+                case .success(let count): total += count
+                case .failure(let error): failure = failure ?? error
                 }
-                return inserted
+                if let chunk = pending.popFirst() { start(chunk) }
+            }
+            return (total, failure)
+        }
+    }
+
+    /// The newest archived message ID, or -1 when the archive is empty (an index-only lookup).
+    private func newestArchivedID() async throws -> Int64 {
+        var newest: Int64 = -1
+        for try await value in try await client.query("SELECT COALESCE(MAX(id), -1) FROM chat_messages", logger: logger).decode(Int64.self) {
+            newest = value
+        }
+        return newest
+    }
+
+    /// The columns ``copy(_:)`` writes, in ``PostgresCopyText``'s order.
+    static let copyColumns = ["id", "room", "client_message_id", "sender", "body", "created_at", "edited_at", "deleted_at", "metadata"]
+
+    /// Writes `chunk` with one `COPY … FROM STDIN` (its own transaction) and returns its size.
+    private func copy(_ chunk: [StoredMessage]) async throws -> Int {
+        var text = PostgresCopyText(capacity: chunk.count * 160)
+        for message in chunk { text.append(message) }
+        let buffer = text.buffer
+        try await client.withConnection { connection in
+            try await connection.copyFrom(table: "chat_messages", columns: Self.copyColumns, logger: self.logger) { writer in
+                try await writer.write(buffer)
+            }
+        }
+        return chunk.count
+    }
+
+    /// Whether `error` is PostgreSQL's unique-violation error (SQLSTATE 23505).
+    private static func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+
+    /// Overwrites stored copies with those of `messages` that are newer revisions (the SQL form of
+    /// ``StoredMessage/isNewerRevision(than:)``).
+    private func storeIfNewer(_ messages: [StoredMessage]) async throws {
+        let ids = messages.map(\.id.rawValue), bodies = messages.map(\.body)
+        let edited = messages.map { $0.editedAt ?? -1 }, deleted = messages.map { $0.deletedAt ?? -1 }
+        try await client.query(
+            """
+            UPDATE chat_messages AS m SET body = t.body, edited_at = NULLIF(t.edited_at, -1), deleted_at = NULLIF(t.deleted_at, -1)
+            FROM UNNEST(\(ids)::BIGINT[], \(bodies)::TEXT[], \(edited)::BIGINT[], \(deleted)::BIGINT[]) AS t(id, body, edited_at, deleted_at)
+            WHERE m.id = t.id AND m.deleted_at IS NULL AND (t.deleted_at <> -1 OR t.edited_at > COALESCE(m.edited_at, -1))
+            """,
+            logger: logger
+        )
+    }
+
+    public func message(_ id: MessageID, in room: String) async throws -> StoredMessage? {
+        try await operation.run("read message") { [self] in
+            let rows = try await client.query(
+                "SELECT \(unescaped: Self.columns) FROM chat_messages WHERE id = \(id.rawValue) AND room = \(room)", logger: logger
+            )
+            return try await Self.messages(from: rows).first
+        }
+    }
+
+    public func apply(_ change: MessageChange, to id: MessageID, in room: String) async throws -> StoredMessage? {
+        try await operation.run("apply change") { [self] in
+            try await client.withTransaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    "SELECT \(unescaped: Self.columns) FROM chat_messages WHERE id = \(id.rawValue) AND room = \(room) FOR UPDATE",
+                    logger: logger
+                )
+                guard let stored = try await Self.messages(from: rows).first else { return nil }
+                let changed = stored.applying(change)
+                if changed != stored {
+                    try await connection.query(
+                        """
+                        UPDATE chat_messages SET body = \(changed.body), edited_at = \(changed.editedAt), deleted_at = \(changed.deletedAt)
+                        WHERE id = \(id.rawValue)
+                        """,
+                        logger: logger
+                    )
+                }
+                return changed
             }
         }
     }
@@ -166,31 +225,20 @@ public final class PostgresArchive: MessageArchive {
             throw ChatStoreError(.invalidArgument, "page limit \(limit) is outside 1…10000")
         }
         let cursor = before?.rawValue ?? Int64.max
-        return try await wrap("read page") { [self] in
+        return try await operation.run("read page") { [self] in
             let rows = try await client.query(
                 """
-                SELECT id, room, client_message_id, sender, body, created_at, edited_at, deleted_at, metadata
+                SELECT \(unescaped: Self.columns)
                 FROM chat_messages WHERE room = \(room) AND id < \(cursor) ORDER BY id DESC LIMIT \(limit)
                 """,
                 logger: logger
             )
-            var result: [StoredMessage] = []
-            for try await (id, room, clientID, sender, body, created, edited, deleted, metadata) in rows.decode(
-                (Int64, String, String, String, String, Int64, Int64?, Int64?, String).self
-            ) {
-                result.append(
-                    try StoredMessage.fromRecord(
-                        rawID: id, clientMessageID: clientID, room: room, sender: sender, body: body,
-                        createdAt: created, editedAt: edited, deletedAt: deleted, metadataJSON: metadata
-                    )
-                )
-            }
-            return result
+            return try await Self.messages(from: rows)
         }
     }
 
     public func readCheckpoint() async throws -> MessageID? {
-        try await wrap("read checkpoint") { [self] in
+        try await operation.run("read checkpoint") { [self] in
             let rows = try await client.query("SELECT message_id FROM chat_backup_checkpoint WHERE name = 'default'", logger: logger)
             var result: MessageID?
             for try await raw in rows.decode(Int64.self) {
@@ -204,7 +252,7 @@ public final class PostgresArchive: MessageArchive {
     }
 
     public func writeCheckpoint(_ id: MessageID) async throws {
-        try await wrap("write checkpoint") { [self] in
+        try await operation.run("write checkpoint") { [self] in
             _ = try await client.query(
                 """
                 INSERT INTO chat_backup_checkpoint (name, message_id) VALUES ('default', \(id.rawValue))
@@ -217,7 +265,7 @@ public final class PostgresArchive: MessageArchive {
 
     /// Number of archived messages (for tests and tooling).
     public func count() async throws -> Int {
-        try await wrap("count") { [self] in
+        try await operation.run("count") { [self] in
             var count = 0
             for try await value in try await client.query("SELECT COUNT(*) FROM chat_messages", logger: logger).decode(Int.self) {
                 count = value
@@ -226,29 +274,21 @@ public final class PostgresArchive: MessageArchive {
         }
     }
 
-    /// Runs `body` within ``operationTimeout``, turning driver errors into ``ChatStoreError/Code/unavailable``
-    /// (ours pass through).
-    private func wrap<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: self.operationTimeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let result = first else {
-                    throw ChatStoreError(.unavailable, "PostgreSQL archive: \(operation) timed out after \(self.operationTimeout)")
-                }
-                return result
-            }
-        } catch let error as ChatStoreError {
-            throw error
-        } catch let error as PostgresTransactionError {
-            if let inner = error.closureError as? ChatStoreError { throw inner }
-            throw ChatStoreError(.unavailable, "PostgreSQL archive: \(operation) failed", underlying: error)
-        } catch {
-            throw ChatStoreError(.unavailable, "PostgreSQL archive: \(operation) failed", underlying: error)
+    static let columns = "id, room, client_message_id, sender, body, created_at, edited_at, deleted_at, metadata"
+
+    /// Decodes rows of ``columns``.
+    private static func messages(from rows: PostgresRowSequence) async throws -> [StoredMessage] {
+        var result: [StoredMessage] = []
+        for try await (id, room, clientID, sender, body, created, edited, deleted, metadata) in rows.decode(
+            (Int64, String, String, String, String, Int64, Int64?, Int64?, String).self
+        ) {
+            result.append(
+                try StoredMessage.fromRecord(
+                    rawID: id, clientMessageID: clientID, room: room, sender: sender, body: body,
+                    createdAt: created, editedAt: edited, deletedAt: deleted, metadataJSON: metadata
+                )
+            )
         }
+        return result
     }
 }

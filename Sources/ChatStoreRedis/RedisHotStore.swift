@@ -11,6 +11,8 @@ import SwitchboardRedis
 ///   (Redis assigns them, so they are time-ordered and unique across all servers sharing the Redis).
 /// - `P:room:<room>`: one stream per room with the same entries and IDs, for history pages.
 /// - `P:idem:<room length>:<room>:<clientMessageID>`: the idempotency key, holding the message ID, with a TTL.
+/// - `P:changes`: a hash of the edited or deleted state of messages, by message ID (stream entries cannot
+///   change); reads lay it over the entries in the same script, and trims remove it with the entries.
 ///
 /// An append is one Lua script, so it is atomic: either the message is in both streams and its key is set,
 /// or nothing happened. It is acknowledged once Redis replied; for acknowledged messages to survive a Redis
@@ -21,14 +23,15 @@ public final class RedisHotStore: HotStore {
     public let client: RedisClient
     /// Key layout and bounds.
     public let configuration: RedisHotStoreConfiguration
-    private let scriptSHA = NIOLockedValueBox<String?>(nil)
     private let allKey: String
+    private let changesKey: String
 
     /// Creates a store over `client`. Nothing is sent until the first call.
     public init(client: RedisClient, configuration: RedisHotStoreConfiguration = RedisHotStoreConfiguration()) {
         self.client = client
         self.configuration = configuration
         self.allKey = "\(configuration.keyPrefix):all"
+        self.changesKey = "\(configuration.keyPrefix):changes"
     }
 
     func roomKey(_ room: String) -> String { "\(configuration.keyPrefix):room:\(room)" }
@@ -40,7 +43,8 @@ public final class RedisHotStore: HotStore {
     /// KEYS: idempotency key, all stream, room stream.
     /// ARGV: room, clientMessageID, sender, body, metadata, idempotency TTL (s), room MAXLEN (0 = none).
     /// Returns `{1, id}` for a new message, `{0, id}` for a duplicate.
-    static let appendScript = """
+    static let appendScript = RedisScript(
+        """
         local existing = redis.call('GET', KEYS[1])
         if existing then return {0, existing} end
         local id = redis.call('XADD', KEYS[2], '*', 'r', ARGV[1], 'c', ARGV[2], 's', ARGV[3], 'b', ARGV[4], 'm', ARGV[5])
@@ -52,14 +56,14 @@ public final class RedisHotStore: HotStore {
         redis.call('SET', KEYS[1], id, 'EX', ARGV[6])
         return {1, id}
         """
+    )
 
     public func append(_ message: NewMessage) async throws -> AppendResult {
         try configuration.limits.validate(message)
         let metadata = MetadataCoding.encode(message.metadata)
         let ttl = max(1, configuration.idempotencyWindow.components.seconds)
+        let keys = [idempotencyKey(room: message.room, clientMessageID: message.clientMessageID), allKey, roomKey(message.room)]
         let arguments: [String] = [
-            "3",
-            idempotencyKey(room: message.room, clientMessageID: message.clientMessageID), allKey, roomKey(message.room),
             message.room, message.clientMessageID, message.sender, message.body, metadata,
             String(ttl), String(configuration.roomStreamMaxLength ?? 0),
         ]
@@ -67,7 +71,7 @@ public final class RedisHotStore: HotStore {
         var delay = Duration.milliseconds(20)
         while true {
             do {
-                let reply = try await evaluateAppend(arguments)
+                let reply = try await Self.appendScript.evaluate(on: client, keys: keys, arguments: arguments)
                 guard let parts = reply.elements, parts.count == 2, let flag = parts[0].integer else {
                     throw ChatStoreError(.malformedRecord, "append script answered \(reply)")
                 }
@@ -88,8 +92,7 @@ public final class RedisHotStore: HotStore {
             throw ChatStoreError(.invalidArgument, "page limit \(limit) is outside 1…10000")
         }
         let end = before.map { "(\($0)" } ?? "+"
-        let reply = try await send(RESPCommand("XREVRANGE", roomKey(room), end, "-", "COUNT", limit))
-        return try RedisStreamEntry.messages(from: reply)
+        return try await read("XREVRANGE", roomKey(room), from: end, to: "-", count: limit)
     }
 
     public func pending(after checkpoint: MessageID?, limit: Int) async throws -> [StoredMessage] {
@@ -97,8 +100,33 @@ public final class RedisHotStore: HotStore {
             throw ChatStoreError(.invalidArgument, "pending limit \(limit) is outside 1…1000000")
         }
         let start = checkpoint.map { "(\($0)" } ?? "-"
-        let reply = try await send(RESPCommand("XRANGE", allKey, start, "+", "COUNT", limit))
-        return try RedisStreamEntry.messages(from: reply)
+        return try await read("XRANGE", allKey, from: start, to: "+", count: limit)
+    }
+
+    public func message(_ id: MessageID, in room: String) async throws -> StoredMessage? {
+        try await read("XRANGE", roomKey(room), from: "\(id)", to: "\(id)", count: 1).first
+    }
+
+    /// Reads the message with its current change, computes the new state in Swift and stores it with a
+    /// compare-and-set script, reading again if another writer changed it in between.
+    public func apply(_ change: MessageChange, to id: MessageID, in room: String) async throws -> StoredMessage? {
+        for _ in 0..<16 {
+            guard let stored = try await message(id, in: room) else { return nil }
+            let changed = stored.applying(change)
+            if changed == stored { return stored }
+            let expected = stored.editedAt == nil && stored.deletedAt == nil ? "-" : "=" + RedisMessageChanges.encode(stored)
+            let reply = try await evaluate(
+                RedisMessageChanges.compareAndSetScript, keys: [roomKey(room), changesKey],
+                arguments: ["\(id)", expected, RedisMessageChanges.encode(changed)]
+            )
+            switch reply.integer {
+            case 1: return changed
+            case -1: return nil
+            case 0: continue
+            default: throw ChatStoreError(.malformedRecord, "change script answered \(reply)")
+            }
+        }
+        throw ChatStoreError(.unavailable, "message \(id) kept changing; change not applied")
     }
 
     /// Trims every room stream that holds messages up to `id`, then the feed stream. Idempotent: after an
@@ -109,11 +137,13 @@ public final class RedisHotStore: HotStore {
             : MessageID(milliseconds: id.milliseconds + 1, sequence: 0)!
         // Find the rooms that hold trimmed messages, from the feed, in chunks.
         var rooms: Set<String> = []
+        var ids: [String] = []
         var start = "-"
         while true {
             let reply = try await send(RESPCommand("XRANGE", allKey, start, "\(id)", "COUNT", 2_000))
             guard let entries = reply.elements, !entries.isEmpty else { break }
             for entry in entries {
+                if let id = entry.elements?.first?.string { ids.append(id) }
                 // Only the room field is needed; malformed entries are trimmed regardless.
                 if let fields = entry.elements?.last?.elements {
                     var index = 0
@@ -129,35 +159,47 @@ public final class RedisHotStore: HotStore {
         for room in rooms {
             try await send(RESPCommand("XTRIM", roomKey(room), "MINID", "\(threshold)"))
         }
+        // Changes go before the feed entries that name them, so an interrupted trim leaves none behind.
+        if !ids.isEmpty, try await send(RESPCommand("EXISTS", changesKey)).integer == 1 {
+            var first = 0
+            while first < ids.count {
+                let chunk = ids[first..<min(first + 1_000, ids.count)]
+                try await send(RESPCommand("HDEL", arguments: [changesKey] + chunk))
+                first += chunk.count
+            }
+        }
         try await send(RESPCommand("XTRIM", allKey, "MINID", "\(threshold)"))
     }
 
     // MARK: Helpers
 
-    private func evaluateAppend(_ arguments: [String]) async throws -> RESPValue {
-        let sha: String
-        if let cached = scriptSHA.withLockedValue({ $0 }) {
-            sha = cached
-        } else {
-            let loaded = try await client.send(RESPCommand("SCRIPT", "LOAD", Self.appendScript))
-            guard let text = loaded.string else { throw ChatStoreError(.malformedRecord, "SCRIPT LOAD answered \(loaded)") }
-            scriptSHA.withLockedValue { $0 = text }
-            sha = text
+    /// A stream range with each message's change laid over it, in one round trip.
+    private func read(_ command: String, _ stream: String, from start: String, to end: String, count: Int) async throws -> [StoredMessage] {
+        let reply = try await evaluate(
+            RedisMessageChanges.readScript, keys: [stream, changesKey], arguments: [command, start, end, String(count)]
+        )
+        guard let parts = reply.elements, let entriesReply = parts.first else {
+            throw ChatStoreError(.malformedRecord, "read script answered \(reply)")
         }
-        let result: Result<RESPValue, RedisError>
+        var messages = try RedisStreamEntry.messages(from: entriesReply)
+        if parts.count == 2 {
+            guard let changes = parts[1].elements, changes.count == messages.count else {
+                throw ChatStoreError(.malformedRecord, "read script answered \(parts[1])")
+            }
+            for index in messages.indices {
+                messages[index] = try RedisMessageChanges.overlay(changes[index], on: messages[index])
+            }
+        }
+        return messages
+    }
+
+    private func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) async throws(ChatStoreError) -> RESPValue {
         do {
-            result = .success(try await client.send(RESPCommand("EVALSHA", arguments: [sha] + arguments)))
-        } catch {
-            result = .failure(error)
-        }
-        switch result {
-        case .success(let value):
-            return value
-        case .failure(let error) where error.serverErrorCode == "NOSCRIPT":
-            // Redis restarted and lost its script cache: send the script itself (which caches it again).
-            return try await client.send(RESPCommand("EVAL", arguments: [Self.appendScript] + arguments))
-        case .failure(let error):
+            return try await script.evaluate(on: client, keys: keys, arguments: arguments)
+        } catch let error as ChatStoreError {
             throw error
+        } catch {
+            throw ChatStoreError(.unavailable, "Redis script failed", underlying: error)
         }
     }
 

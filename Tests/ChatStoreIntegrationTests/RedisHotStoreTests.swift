@@ -122,3 +122,43 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct RedisHotStoreChangeTests {
+    @Test(.timeLimit(.minutes(1)))
+    func editsAndDeletesShowInPagesPendingAndLookupsAndLeaveWithTheTrim() async throws {
+        try await withRedisHotStore { (store, _) async throws in
+            let first = try await store.append(newMessage(1)).message
+            let second = try await store.append(newMessage(2)).message
+            #expect(try await store.message(first.id, in: "lobby") == first)
+            #expect(try await store.message(first.id, in: "other") == nil)
+            #expect(try await store.apply(.delete(at: 5), to: first.id, in: "other") == nil)
+            let edited = try await store.apply(.edit(body: "edited, with commas, ✓", at: 100), to: first.id, in: "lobby")
+            #expect(edited == first.applying(.edit(body: "edited, with commas, ✓", at: 100)))
+            let deleted = try await store.apply(.delete(at: 200), to: second.id, in: "lobby")
+            #expect(deleted?.body == "" && deleted?.deletedAt == 200)
+            #expect(try await store.apply(.edit(body: "older", at: 50), to: first.id, in: "lobby") == edited)
+            #expect(try await store.messages(in: "lobby", before: nil, limit: 10) == [deleted!, edited!])
+            #expect(try await store.pending(after: nil, limit: 10) == [edited!, deleted!])
+            #expect(try await store.message(first.id, in: "lobby") == edited)
+            try await store.trim(upTo: second.id)
+            #expect(try await store.message(first.id, in: "lobby") == nil)
+            #expect(try await store.apply(.edit(body: "late", at: 300), to: first.id, in: "lobby") == nil)
+            #expect(try await store.client.send(RESPCommand("EXISTS", "chat:changes")).integer == 0)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func concurrentEditsOfOneMessageAllApplyInTimeOrder() async throws {
+        try await withRedisHotStore { (store, _) async throws in
+            let message = try await store.append(newMessage(1)).message
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 1...20 {
+                    group.addTask { _ = try await store.apply(.edit(body: "edit \(index)", at: Int64(index)), to: message.id, in: "lobby") }
+                }
+                try await group.waitForAll()
+            }
+            let final = try await store.message(message.id, in: "lobby")
+            #expect(final?.body == "edit 20" && final?.editedAt == 20)
+        }
+    }
+}

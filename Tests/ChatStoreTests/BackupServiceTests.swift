@@ -37,6 +37,12 @@ final class FlakyArchive: MessageArchive {
         try check("checkpoint")
         try await inner.writeCheckpoint(id)
     }
+    func message(_ id: MessageID, in room: String) async throws -> StoredMessage? {
+        try await inner.message(id, in: room)
+    }
+    func apply(_ change: MessageChange, to id: MessageID, in room: String) async throws -> StoredMessage? {
+        try await inner.apply(change, to: id, in: room)
+    }
 }
 
 @Suite struct BackupServiceTests {

@@ -4,9 +4,13 @@ import ServiceLifecycle
 /// Runs the backup job on its cron schedule as a swift-service-lifecycle `Service`.
 ///
 /// Each run drives a ``BackupStateMachine`` against the hot store and the archive, logging each batch
-/// (`backup.batch_size`, `backup.inserted`, `backup.lag_ms`, `backup.duration_ms`) and each failure
+/// (`backup.batch_size`, `backup.lag_ms`, `backup.duration_ms`) and each failure
 /// (`backup.attempt`, `backup.retry_in_ms`). On graceful shutdown it finishes the batch in progress and
 /// returns; the next start resumes from the archive's checkpoint.
+///
+/// Each batch — read from the hot store, insert, checkpoint, trim — runs under a lock that
+/// ``MessageStore`` also takes for edits and deletes, so a change cannot land between the batch's read and
+/// its trim (where the archive would receive the old copy and the trim would drop the edited one).
 public final class BackupService: Service, Sendable {
     /// The source of messages.
     public let hotStore: any HotStore
@@ -16,20 +20,38 @@ public final class BackupService: Service, Sendable {
     public let configuration: BackupConfiguration
     private let logger: Logger
     private let clock: @Sendable () -> Int64
+    /// Held for the whole of each batch; shared with the ``MessageStore`` that applies changes.
+    package let batchLock: AsyncSerialLock
 
     /// Creates the service; `clock` returns milliseconds since the Unix epoch.
-    public init(
+    public convenience init(
         hotStore: any HotStore,
         archive: any MessageArchive,
         configuration: BackupConfiguration = BackupConfiguration(),
         logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
     ) {
+        self.init(
+            hotStore: hotStore, archive: archive, configuration: configuration, logger: logger, clock: clock,
+            batchLock: AsyncSerialLock()
+        )
+    }
+
+    /// Creates the service with a batch lock shared with the code that changes messages.
+    package init(
+        hotStore: any HotStore,
+        archive: any MessageArchive,
+        configuration: BackupConfiguration,
+        logger: Logger,
+        clock: @escaping @Sendable () -> Int64,
+        batchLock: AsyncSerialLock
+    ) {
         self.hotStore = hotStore
         self.archive = archive
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        self.batchLock = batchLock
     }
 
     /// Runs until cancelled or gracefully shut down: sleeps until each scheduled time, then runs once.
@@ -58,9 +80,6 @@ public final class BackupService: Service, Sendable {
         let started = ContinuousClock.now
         var machine = BackupStateMachine(configuration: configuration)
         var action = machine.start()
-        var batchStarted = ContinuousClock.now
-        var batchLag: Int64 = 0
-        var batchSize = 0
         while true {
             switch action {
             case .finish(let summary):
@@ -91,44 +110,79 @@ public final class BackupService: Service, Sendable {
                     return summary
                 }
                 action = machine.retryDelayElapsed()
-                continue
-            default:
-                break
+            case .readPending:
+                action = await runBatch(from: action, machine: &machine)
+            case .readCheckpoint, .trimHotStore, .archive, .writeCheckpoint:
+                action = await perform(action, machine: &machine)
             }
-            do {
+        }
+    }
+
+    /// Runs one batch under ``batchLock``: from reading pending messages through the trim that follows the
+    /// checkpoint (or the first failure). Returns the action after it.
+    private func runBatch(from first: BackupStateMachine.Action, machine: inout BackupStateMachine) async -> BackupStateMachine.Action {
+        var action = first
+        let started = ContinuousClock.now
+        var size = 0
+        var lag: Int64 = 0
+        // The body throws nothing (failures become actions), so neither does `withLock`.
+        _ = try? await batchLock.withLock {
+            while true {
                 switch action {
-                case .readCheckpoint:
-                    action = machine.checkpointRead(try await archive.readCheckpoint())
-                case .trimHotStore(let upTo):
-                    try await hotStore.trim(upTo: upTo)
-                    action = machine.hotStoreTrimmed()
-                case .readPending(let after, let limit):
-                    batchStarted = ContinuousClock.now
-                    let batch = try await hotStore.pending(after: after, limit: limit)
-                    batchSize = batch.count
-                    batchLag = batch.first.map { clock() - $0.createdAt } ?? 0
-                    action = machine.pendingRead(batch)
-                case .archive(let batch):
-                    action = machine.archived(inserted: try await archive.insertBatch(batch))
+                case .readPending:
+                    action = await perform(action, machine: &machine)
+                    if case .archive(let batch) = action {
+                        size = batch.count
+                        lag = batch.first.map { clock() - $0.createdAt } ?? 0
+                    }
                 case .writeCheckpoint(let id):
-                    try await archive.writeCheckpoint(id)
-                    action = machine.checkpointWritten()
-                    logger.info(
-                        "backup batch archived",
-                        metadata: [
-                            "backup.batch_size": "\(batchSize)",
-                            "backup.lag_ms": "\(batchLag)",
-                            "backup.checkpoint": "\(id)",
-                            "backup.duration_ms": "\(Self.milliseconds(ContinuousClock.now - batchStarted))",
-                        ]
-                    )
-                case .retry, .finish:
-                    preconditionFailure("handled above")
+                    action = await perform(action, machine: &machine)
+                    if case .trimHotStore = action {
+                        logger.info(
+                            "backup batch archived",
+                            metadata: [
+                                "backup.batch_size": "\(size)",
+                                "backup.lag_ms": "\(lag)",
+                                "backup.checkpoint": "\(id)",
+                                "backup.duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
+                            ]
+                        )
+                    }
+                case .archive:
+                    action = await perform(action, machine: &machine)
+                case .trimHotStore:
+                    action = await perform(action, machine: &machine)
+                    return  // the batch is complete
+                case .readCheckpoint, .retry, .finish:
+                    return
                 }
-            } catch {
-                logger.warning("backup step failed", metadata: ["backup.error": "\(error)"])
-                action = machine.failed()
             }
+        }
+        return action
+    }
+
+    /// Performs one I/O action and feeds its outcome to `machine`.
+    private func perform(_ action: BackupStateMachine.Action, machine: inout BackupStateMachine) async -> BackupStateMachine.Action {
+        do {
+            switch action {
+            case .readCheckpoint:
+                return machine.checkpointRead(try await archive.readCheckpoint())
+            case .trimHotStore(let upTo):
+                try await hotStore.trim(upTo: upTo)
+                return machine.hotStoreTrimmed()
+            case .readPending(let after, let limit):
+                return machine.pendingRead(try await hotStore.pending(after: after, limit: limit))
+            case .archive(let batch):
+                return machine.archived(inserted: try await archive.insertBatch(batch))
+            case .writeCheckpoint(let id):
+                try await archive.writeCheckpoint(id)
+                return machine.checkpointWritten()
+            case .retry, .finish:
+                return action
+            }
+        } catch {
+            logger.warning("backup step failed", metadata: ["backup.error": "\(error)"])
+            return machine.failed()
         }
     }
 

@@ -20,7 +20,11 @@ public final class InMemoryArchive: MessageArchive {
         state.withLockedValue { state in
             var inserted = 0
             var touched: Set<String> = []
-            for message in messages where state.messages[message.id] == nil {
+            for message in messages {
+                if let stored = state.messages[message.id] {
+                    if message.isNewerRevision(than: stored) { state.messages[message.id] = message }
+                    continue
+                }
                 state.messages[message.id] = message
                 state.rooms[message.room, default: []].append(message.id)
                 touched.insert(message.room)
@@ -46,6 +50,19 @@ public final class InMemoryArchive: MessageArchive {
     public func writeCheckpoint(_ id: MessageID) async throws {
         state.withLockedValue { state in
             if state.checkpoint.map({ id > $0 }) ?? true { state.checkpoint = id }
+        }
+    }
+
+    public func message(_ id: MessageID, in room: String) async throws -> StoredMessage? {
+        state.withLockedValue { state in state.messages[id].flatMap { $0.room == room ? $0 : nil } }
+    }
+
+    public func apply(_ change: MessageChange, to id: MessageID, in room: String) async throws -> StoredMessage? {
+        state.withLockedValue { state in
+            guard let stored = state.messages[id], stored.room == room else { return nil }
+            let changed = stored.applying(change)
+            state.messages[id] = changed
+            return changed
         }
     }
 

@@ -95,6 +95,21 @@ public final class InMemoryHotStore: HotStore {
         }
     }
 
+    public func message(_ id: MessageID, in room: String) async throws -> StoredMessage? {
+        state.withLockedValue { state in
+            guard let index = state.byID[id], state.all[index].room == room else { return nil }
+            return state.all[index]
+        }
+    }
+
+    public func apply(_ change: MessageChange, to id: MessageID, in room: String) async throws -> StoredMessage? {
+        state.withLockedValue { state in
+            guard let index = state.byID[id], state.all[index].room == room else { return nil }
+            state.all[index] = state.all[index].applying(change)
+            return state.all[index]
+        }
+    }
+
     /// Number of messages currently held (not yet trimmed).
     public var count: Int { state.withLockedValue { $0.all.count - $0.start } }
 }

@@ -14,6 +14,9 @@ package final class AsyncSerialLock: Sendable {
 
     package init() {}
 
+    /// How many tasks wait for the lock (for tests that need to know a task is blocked on it).
+    package var waiterCount: Int { state.withLockedValue { $0.waiters.count } }
+
     /// Runs `body` while holding the lock.
     package func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await acquire()

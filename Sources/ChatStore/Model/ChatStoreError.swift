@@ -1,4 +1,4 @@
-/// An error from a hot store, an archive, the history reader, the backup job or the cron parser.
+/// An error from a hot store, an archive, the history reader, the backup job, the cron parser or a chat directory.
 ///
 /// The ``code`` is extensible: switch on it with a `default` branch. ``message`` says what went wrong in
 /// words fit for a log line.
@@ -7,6 +7,7 @@ public struct ChatStoreError: Error, Hashable, Sendable, CustomStringConvertible
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case invalidMessage, invalidArgument, malformedRecord, invalidCronExpression, unavailable, schemaMismatch
+            case conflict, notFound
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -23,6 +24,10 @@ public struct ChatStoreError: Error, Hashable, Sendable, CustomStringConvertible
         public static let unavailable = Code(.unavailable)
         /// The database schema is newer than this code knows, or otherwise unexpected.
         public static let schemaMismatch = Code(.schemaMismatch)
+        /// The record clashes with one already stored (a taken username or room name, an existing ID).
+        public static let conflict = Code(.conflict)
+        /// The record the operation needs (a room, a user) does not exist.
+        public static let notFound = Code(.notFound)
 
         public var description: String { base.rawValue }
     }

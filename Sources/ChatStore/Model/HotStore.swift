@@ -17,6 +17,13 @@ public protocol HotStore: Sendable {
 
     /// Removes every message with an ID at or below `id` (already archived). Idempotent.
     func trim(upTo id: MessageID) async throws
+
+    /// The message `id` of `room`, if this store holds it (`nil` once trimmed).
+    func message(_ id: MessageID, in room: String) async throws -> StoredMessage?
+
+    /// Applies `change` to the message `id` of `room` atomically (see ``StoredMessage/applying(_:)``) and
+    /// returns the message as now stored, or `nil` when this store does not hold it.
+    func apply(_ change: MessageChange, to id: MessageID, in room: String) async throws -> StoredMessage?
 }
 
 /// Durable, long-term message storage (SQLite, PostgreSQL) fed by the backup job.
@@ -26,8 +33,9 @@ public protocol MessageArchive: Sendable {
     /// Creates or upgrades the schema; safe to call on every start.
     func migrate() async throws
 
-    /// Stores `messages` in one transaction, skipping any whose ID is already stored; returns how many
-    /// were new. Idempotent: inserting the same batch again changes nothing.
+    /// Stores `messages`, returning how many were new. A message whose ID is already stored replaces the
+    /// stored copy only if it is a newer revision (``StoredMessage/isNewerRevision(than:)``), so an older copy
+    /// never overwrites an edit or a delete. Idempotent: inserting the same batch again changes nothing.
     @discardableResult
     func insertBatch(_ messages: [StoredMessage]) async throws -> Int
 
@@ -39,4 +47,11 @@ public protocol MessageArchive: Sendable {
 
     /// Records that every hot message up to `id` is archived. Never moves the checkpoint backwards.
     func writeCheckpoint(_ id: MessageID) async throws
+
+    /// The archived message `id` of `room`, if any.
+    func message(_ id: MessageID, in room: String) async throws -> StoredMessage?
+
+    /// Applies `change` to the archived message `id` of `room` atomically (see ``StoredMessage/applying(_:)``)
+    /// and returns the message as now stored, or `nil` when it is not archived.
+    func apply(_ change: MessageChange, to id: MessageID, in room: String) async throws -> StoredMessage?
 }

@@ -1,0 +1,1 @@
+../ChatStoreTests/DirectoryContract.swift
