@@ -12,6 +12,7 @@
   const TYPING_REPEAT_MS = 3000;   // re-send `typing: true` while typing (the server expires it after 5 s)
   const TYPING_IDLE_MS = 4000;     // no key for this long: `typing: false`
   const TYPING_STALE_MS = 7000;    // a typing line with no update for this long is dropped
+  const TYPING_THROTTLE_MS = 1050; // the server takes one typing signal per second and room
   const SEND_TIMEOUT_MS = 10000;
   const RETRY_MS = 3000;
 
@@ -50,7 +51,7 @@
     notifications: [],        // newest first: { kind, roomId, messageId, from, text, at, seen }
     lastRead: new Map(),      // roomId → messageId last sent in room:read
     editing: null,            // messageId being edited
-    typingSent: false, typingSentAt: 0, typingRoom: null, typingIdle: null,
+    typingSent: false, typingSentAt: 0, typingRoom: null, typingIdle: null, typingDelay: null, typingEmittedAt: 0,
     registerMode: false,
   };
 
@@ -586,9 +587,20 @@
 
   // --------------------------------------------------------------------------------------- typing
 
+  /** Sends `typing`; a `true` within a second of the previous signal waits, as the server drops it. */
   function emitTyping(value) {
+    clearTimeout(state.typingDelay);
     if (!state.socket || !state.socket.connected || !state.typingRoom) return;
-    state.socket.emit("typing", { roomId: state.typingRoom, typing: value });
+    const roomId = state.typingRoom;
+    const wait = TYPING_THROTTLE_MS - (Date.now() - state.typingEmittedAt);
+    if (value && wait > 0) {
+      state.typingDelay = setTimeout(() => { if (state.typingSent && state.typingRoom === roomId) emitTyping(true); }, wait);
+      return;
+    }
+    state.typingEmittedAt = Date.now();
+    // With an (ignored) acknowledgement: the contract needs none, but it costs nothing and the server
+    // build of 2026-11-23 (chat ba840b8) only runs handlers of events that carry one.
+    state.socket.emit("typing", { roomId, typing: value }, () => {});
   }
 
   function noteTyping() {
