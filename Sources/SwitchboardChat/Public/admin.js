@@ -36,6 +36,7 @@
 
   const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
   const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+  const tick = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 
   function number(value, format) {
     return typeof value === "number" && isFinite(value) ? (format || integer).format(value) : "–";
@@ -100,7 +101,9 @@
     const left = 44, right = 8, top = 18, bottom = 18;
     const plotW = width - left - right, plotH = height - top - bottom;
     const now = samples.length ? samples[samples.length - 1].t : Date.now();
-    const start = now - WINDOW_MS;
+    // The x axis grows with the data from one minute up to five, so a fresh dashboard is not a sliver.
+    const span = Math.min(WINDOW_MS, Math.max(60000, samples.length ? now - samples[0].t : 0));
+    const start = now - span;
     let max = 0;
     for (const sample of samples) for (const [key] of chart.series) if (typeof sample[key] === "number") max = Math.max(max, sample[key]);
     const step = tickStep(max, chart.whole !== false);
@@ -114,11 +117,11 @@
       g.beginPath(); g.moveTo(left, Math.round(y) + 0.5); g.lineTo(left + plotW, Math.round(y) + 0.5); g.stroke();
       g.fillStyle = fg;
       g.textAlign = "right";
-      g.fillText(decimal.format(step * i), left - 6, y);
+      g.fillText(tick.format(step * i), left - 6, y);
     }
     g.textAlign = "left";
     g.textBaseline = "alphabetic";
-    g.fillText("−5 min", left, height - 4);
+    g.fillText(span >= 120000 ? "−" + Math.round(span / 60000) + " min" : "−" + Math.round(span / 1000) + " s", left, height - 4);
     g.textAlign = "right";
     g.fillText("now", left + plotW, height - 4);
     let legendX = left;
@@ -131,7 +134,7 @@
       for (const sample of samples) {
         const value = sample[key];
         if (typeof value !== "number" || sample.t < start) continue;
-        const x = left + ((sample.t - start) / WINDOW_MS) * plotW;
+        const x = left + ((sample.t - start) / span) * plotW;
         const y = top + plotH - (value / max) * plotH;
         if (started) g.lineTo(x, y); else { g.moveTo(x, y); started = true; }
       }
