@@ -1,3 +1,4 @@
+import ChatStorage
 import ChatStore
 import Logging
 import ServiceLifecycle
@@ -8,7 +9,8 @@ extension ChatServer {
     public struct Assembly: Sendable {
         /// The chat server.
         public var server: ChatServer
-        /// Long-running storage parts (the backup job) to run in the same service group.
+        /// Long-running storage parts (the backup job, database connections) to run in the same service group,
+        /// before the server (so the group stops them after it).
         public var services: [any Service]
     }
 
@@ -22,12 +24,12 @@ extension ChatServer {
         configuration: ChatServerConfiguration, logger: Logger, security: TransportSecurity? = nil,
         readiness: ServerReadiness = ServerReadiness(), addRoutes: (inout HTTPRouter) -> Void = { _ in }
     ) async throws -> Assembly {
-        // TEMPORARY until store2's `ChatStorage.open` lands: memory only.
-        let messages = MessageStore(hotStore: InMemoryHotStore(), archive: nil, logger: logger)
-        let directory = InMemoryChatDirectory()
+        let storage = try await ChatStorage.open(
+            dataDirectory: configuration.dataDirectory, redisURL: configuration.redisURL,
+            postgresURL: configuration.postgresURL, backupCron: configuration.backupCron, logger: logger)
         let server = try await ChatServer(
-            configuration: configuration, messages: messages, directory: directory, logger: logger, security: security,
-            readiness: readiness, addRoutes: addRoutes)
-        return Assembly(server: server, services: messages.backup.map { [$0] } ?? [])
+            configuration: configuration, messages: storage.messages, directory: storage.directory, logger: logger,
+            security: security, readiness: readiness, addRoutes: addRoutes)
+        return Assembly(server: server, services: [storage.service])
     }
 }

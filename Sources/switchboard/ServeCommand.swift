@@ -74,6 +74,6 @@ struct ServeCommand: AsyncParsableCommand {
         ) {
             OperationalOptions.addRoutes(to: &$0, metrics: metrics, readiness: readiness)
         }
-        try await ServiceGroup.runUntilSignal([assembly.server] + assembly.services, logger: logger)
+        try await ServiceGroup.runUntilSignal(assembly.services + [assembly.server], logger: logger)
     }
 }

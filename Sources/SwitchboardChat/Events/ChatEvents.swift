@@ -69,7 +69,7 @@ final class ChatEvents: Sendable {
     /// `presence:update` to every room the user belongs to.
     func announcePresence(of user: ChatUser, online: Bool, in roomIDs: [String]) {
         guard !roomIDs.isEmpty else { return }
-        namespace.to(roomIDs.map(ChatChannel.room)).emit("presence:update", ["user": user.json, "online": .bool(online)])
+        namespace.all.to(roomIDs.map(ChatChannel.room)).emit("presence:update", ["user": user.json, "online": .bool(online)])
     }
 
     /// `typing:update` to the room, except the sockets of the user whose signal changed it.

@@ -5,22 +5,29 @@ import Testing
 @Suite struct PresenceCounterTests {
     @Test func firstSocketBringsAUserOnlineAndLastTakesThemOffline() {
         var presence = PresenceCounter()
-        #expect(presence.connect(user: "u", socket: "s1"))
-        #expect(!presence.connect(user: "u", socket: "s2"))
+        let first = presence.connect(user: "u", socket: "s1")
+        let second = presence.connect(user: "u", socket: "s2")
+        #expect(first)
+        #expect(!second)
         #expect(presence.isOnline("u"))
-        #expect(!presence.disconnect(user: "u", socket: "s1"))
+        let closedOne = presence.disconnect(user: "u", socket: "s1")
+        #expect(!closedOne)
         #expect(presence.isOnline("u"))
-        #expect(presence.disconnect(user: "u", socket: "s2"))
+        let closedLast = presence.disconnect(user: "u", socket: "s2")
+        #expect(closedLast)
         #expect(!presence.isOnline("u"))
         #expect(presence.onlineCount == 0)
     }
 
     @Test func unknownOrRepeatedDisconnectsChangeNothing() {
         var presence = PresenceCounter()
-        #expect(!presence.disconnect(user: "u", socket: "s"))
+        let unknown = presence.disconnect(user: "u", socket: "s")
+        #expect(!unknown)
         _ = presence.connect(user: "u", socket: "s")
-        #expect(presence.disconnect(user: "u", socket: "s"))
-        #expect(!presence.disconnect(user: "u", socket: "s"))
+        let last = presence.disconnect(user: "u", socket: "s")
+        let repeated = presence.disconnect(user: "u", socket: "s")
+        #expect(last)
+        #expect(!repeated)
     }
 
     @Test func usersAreCountedSeparately() {

@@ -58,7 +58,8 @@ import Testing
         let secondTab = try await chat.connect(bobAccount)
         secondTab.disconnect()
         try await Task.sleep(for: .milliseconds(200))
-        #expect(alice.log.all("presence:update").filter { $0["user"]?["username"] == "bob" }.isEmpty)
+        let bobUpdates = alice.log.all("presence:update").filter { $0["user"]?["username"] == "bob" }
+        #expect(bobUpdates.isEmpty)
 
         bob.disconnect()
         let offline = try await alice.log.wait(for: "presence:update") { $0["user"]?["username"] == "bob" }
