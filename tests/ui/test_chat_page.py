@@ -171,30 +171,6 @@ def test_two_users_see_each_others_messages_typing_and_presence(chat_url, browse
     save_screenshot(alice, "chat.png")
 
 
-def test_history_survives_reload_and_restart_and_banner_follows_the_server(chat_server, browser_factory):
-    name = unique("alice")
-    alice = sign_up(browser_factory, chat_server.url, name)
-    send(alice, "written before the restart")
-    wait(alice).until(lambda d: stored_message_count(d) == 1)
-
-    alice.refresh()
-    wait_online(alice)
-    wait_for_message(alice, name, "written before the restart")
-
-    chat_server.stop()
-    wait(alice).until(lambda d: state_of(d) in ("reconnecting", "offline"))
-    assert text_of(alice, "status") != "Online"
-    send(alice, "written while the server was down")   # kept in the outbox, sent after reconnecting
-
-    chat_server.start()
-    wait_online(alice, timeout=20)
-    wait(alice, 15).until(lambda d: stored_message_count(d) == 2)
-    alice.refresh()
-    wait_online(alice)
-    wait(alice).until(lambda d: [text for _, text in messages(d)] ==
-                      ["written before the restart", "written while the server was down"])
-
-
 def test_a_direct_message_reaches_only_its_two_users(chat_url, browser_factory):
     alice_name, bob_name = unique("alice"), unique("bob")
     alice = sign_up(browser_factory, chat_url, alice_name)
@@ -419,6 +395,30 @@ def test_pages_load_without_console_errors(chat_url, browser_factory):
     wait(driver).until(lambda d: d.find_element(By.ID, "token").is_displayed())
     errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_history_survives_reload_and_restart_and_banner_follows_the_server(chat_server, browser_factory):
+    name = unique("alice")
+    alice = sign_up(browser_factory, chat_server.url, name)
+    send(alice, "written before the restart")
+    wait(alice).until(lambda d: stored_message_count(d) == 1)
+
+    alice.refresh()
+    wait_online(alice)
+    wait_for_message(alice, name, "written before the restart")
+
+    chat_server.stop()
+    wait(alice).until(lambda d: state_of(d) in ("reconnecting", "offline"))
+    assert text_of(alice, "status") != "Online"
+    send(alice, "written while the server was down")   # kept in the outbox, sent after reconnecting
+
+    chat_server.start()
+    wait_online(alice, timeout=20)
+    wait(alice, 15).until(lambda d: stored_message_count(d) == 2)
+    alice.refresh()
+    wait_online(alice)
+    wait(alice).until(lambda d: [text for _, text in messages(d)] ==
+                      ["written before the restart", "written while the server was down"])
 
 
 # --------------------------------------------------------------------------------------- dashboard
