@@ -376,6 +376,19 @@ def test_sign_in_errors_and_sign_out(chat_url, browser_factory):
     assert not dora.find_element(By.ID, "auth").is_displayed()
 
 
+def test_a_forged_stored_token_leads_back_to_sign_in(chat_url, browser_factory):
+    driver = browser_factory()
+    driver.get(chat_url)
+    wait(driver).until(lambda d: d.find_element(By.ID, "username").is_displayed())
+    forged = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1XzEiLCJuYW1lIjoiYWRtaW4ifQ."  # alg: none
+    driver.execute_script("localStorage.setItem('switchboard.token', arguments[0])", forged)
+    driver.refresh()
+    wait(driver).until(lambda d: d.find_element(By.ID, "auth-error").is_displayed())
+    assert "sign in again" in text_of(driver, "auth-error").lower()
+    assert not driver.find_element(By.ID, "app").is_displayed()
+    assert driver.execute_script("return localStorage.getItem('switchboard.token')") is None
+
+
 def test_narrow_screen_collapses_the_room_list(chat_url, browser_factory):
     phone = sign_up(browser_factory, chat_url, unique("phone"), size=(400, 800))
     sidebar = phone.find_element(By.ID, "sidebar")
