@@ -694,8 +694,12 @@
       if (!update) return;
       remember(update.user);
       const room = state.rooms.get(String(update.roomId));
-      if (room && update.user && state.me && String(update.user.id) === String(state.me.id) && update.joined === false) {
+      const isMe = !!(update.user && state.me && String(update.user.id) === String(state.me.id));
+      if (room && isMe && update.joined === false) {
         if (room.kind === "public") room.joined = false; else state.rooms.delete(room.id);
+        renderRooms();
+      } else if (room && isMe && update.joined && room.joined === false) {
+        room.joined = true;   // joined in another tab
         renderRooms();
       } else if (room && Array.isArray(room.members) && update.user) {
         const id = String(update.user.id);
