@@ -143,6 +143,7 @@ def test_two_users_see_each_others_messages_typing_and_presence(chat_url, browse
     send(alice, "Hi Bob! The new chat is live.")
     wait_for_message(bob, "Alice Martin", "Hi Bob! The new chat is live.")
     wait_for_message(alice, "Alice Martin", "Hi Bob! The new chat is live.")
+    wait(alice).until(lambda d: text_of(d, "receipts") == "Seen by Bob Chen")   # bob's read marker
 
     bob.find_element(By.ID, "text").send_keys("Looks gre")
     wait(alice).until(lambda d: text_of(d, "typing") == "Bob Chen is typing…")
