@@ -204,6 +204,17 @@ def create_app(data_dir, admin_token):
             return uid, None, error("forbidden", "you are not a member of this room")
         return uid, room, None
 
+    def room_event(event, need_member=True):
+        """Registers `handler(sid, payload, uid, room)` for `event`; an unknown room or a non-member is
+        answered with the error reply instead."""
+        def register(handler):
+            async def checked(sid, payload=None):
+                uid, room, failure = room_for(sid, payload, need_member)
+                return failure if failure else await handler(sid, payload, uid, room)
+            sio.on(event, checked)
+            return handler
+        return register
+
     async def add_member(room, uid):
         if uid in room["members"]:
             return
@@ -231,21 +242,15 @@ def create_app(data_dir, admin_token):
         await add_member(room, uid)
         return {"ok": True, "room": room_view(room, uid)}
 
-    @sio.on("rooms:join")
-    async def rooms_join(sid, payload):
-        uid, room, failure = room_for(sid, payload, need_member=False)
-        if failure:
-            return failure
+    @room_event("rooms:join", need_member=False)
+    async def rooms_join(sid, payload, uid, room):
         if room["kind"] != "public":
             return error("forbidden", "private rooms are invite only")
         await add_member(room, uid)
         return {"ok": True, "room": room_view(room, uid)}
 
-    @sio.on("rooms:invite")
-    async def rooms_invite(sid, payload):
-        uid, room, failure = room_for(sid, payload)
-        if failure:
-            return failure
+    @room_event("rooms:invite")
+    async def rooms_invite(sid, payload, uid, room):
         if room["kind"] != "private":
             return error("bad_request", "only private rooms take invitations")
         other = user_by_name(payload.get("username", ""))
@@ -257,11 +262,8 @@ def create_app(data_dir, admin_token):
                                         "text": f"invited you to {room['name']}"}, room=f"user:{other}")
         return {"ok": True, "room": room_view(room, uid)}
 
-    @sio.on("rooms:leave")
-    async def rooms_leave(sid, payload):
-        uid, room, failure = room_for(sid, payload)
-        if failure:
-            return failure
+    @room_event("rooms:leave")
+    async def rooms_leave(sid, payload, uid, room):
         room["members"].remove(uid)
         store.save()
         await sio.emit("room:member", {"roomId": room["id"], "user": user_obj(uid), "joined": False}, room=f"room:{room['id']}")
@@ -288,11 +290,8 @@ def create_app(data_dir, admin_token):
                 await sio.emit("room:added", {"room": room_view(room, other)}, room=f"user:{other}")
         return {"ok": True, "room": room_view(room, uid)}
 
-    @sio.on("message:send")
-    async def message_send(sid, payload):
-        uid, room, failure = room_for(sid, payload)
-        if failure:
-            return failure
+    @room_event("message:send")
+    async def message_send(sid, payload, uid, room):
         text = str(payload.get("text", "")).strip()
         cmid = payload.get("clientMessageId")
         if not isinstance(cmid, str) or not 1 <= len(cmid) <= 64 or not text:
@@ -327,10 +326,7 @@ def create_app(data_dir, admin_token):
                                                 "from": user_obj(uid), "text": text}, room=f"user:{other}")
         return {"ok": True, "message": message}
 
-    async def change(sid, payload, edit):
-        uid, room, failure = room_for(sid, payload)
-        if failure:
-            return failure
+    async def change(payload, uid, room, edit):
         message = next((m for m in data["messages"].get(room["id"], []) if m["id"] == payload.get("messageId")), None)
         if message is None:
             return error("not_found", "no such message")
@@ -348,19 +344,16 @@ def create_app(data_dir, admin_token):
         await sio.emit("message:updated", message, room=f"room:{room['id']}")
         return {"ok": True, "message": message}
 
-    @sio.on("message:edit")
-    async def message_edit(sid, payload):
-        return await change(sid, payload, True)
+    @room_event("message:edit")
+    async def message_edit(sid, payload, uid, room):
+        return await change(payload, uid, room, True)
 
-    @sio.on("message:delete")
-    async def message_delete(sid, payload):
-        return await change(sid, payload, False)
+    @room_event("message:delete")
+    async def message_delete(sid, payload, uid, room):
+        return await change(payload, uid, room, False)
 
-    @sio.on("history:fetch")
-    async def history_fetch(sid, payload):
-        uid, room, failure = room_for(sid, payload)
-        if failure:
-            return failure
+    @room_event("history:fetch")
+    async def history_fetch(sid, payload, uid, room):
         limit = max(1, min(100, int(payload.get("limit") or 50)))
         before = payload.get("before")
         older = [m for m in data["messages"].get(room["id"], []) if before is None or id_key(m["id"]) < id_key(before)]
@@ -368,11 +361,8 @@ def create_app(data_dir, admin_token):
         cursor = page[-1]["id"] if len(older) > limit else None
         return {"ok": True, "messages": page, "nextCursor": cursor}
 
-    @sio.on("room:read")
-    async def room_read(sid, payload):
-        uid, room, failure = room_for(sid, payload)
-        if failure:
-            return failure
+    @room_event("room:read")
+    async def room_read(sid, payload, uid, room):
         reads = data["reads"].setdefault(room["id"], {})
         message_id = str(payload.get("messageId", ""))
         if reads.get(uid) is None or id_key(message_id) > id_key(reads[uid]):
@@ -381,11 +371,8 @@ def create_app(data_dir, admin_token):
             await sio.emit("room:read", {"roomId": room["id"], "userId": uid, "messageId": message_id}, room=f"room:{room['id']}")
         return {"ok": True, "unread": room_view(room, uid)["unread"]}
 
-    @sio.on("presence:list")
-    async def presence_list(sid, payload):
-        uid, room, failure = room_for(sid, payload)
-        if failure:
-            return failure
+    @room_event("presence:list")
+    async def presence_list(sid, payload, uid, room):
         return {"ok": True, "online": [user_obj(m) for m in room["members"] if online(m)]}
 
     async def emit_typing(room_id):
@@ -396,11 +383,8 @@ def create_app(data_dir, admin_token):
         await sio.emit("typing:update", {"roomId": room_id, "users": [user_obj(u) for u in typists]},
                        room=f"room:{room_id}", skip_sid=skip or None)
 
-    @sio.on("typing")
-    async def on_typing(sid, payload):
-        uid, room, failure = room_for(sid, payload)
-        if failure:
-            return failure
+    @room_event("typing")
+    async def on_typing(sid, payload, uid, room):
         typists = typing.setdefault(room["id"], {})
         was = uid in typists
         if payload.get("typing"):
