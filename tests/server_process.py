@@ -49,10 +49,10 @@ def _wait_until_listening(process, port, log_path):
 
 
 @contextlib.contextmanager
-def running_server(command, port, log_path, cwd):
+def running_server(command, port, log_path, cwd, env=None):
     """Runs `command` until the block ends; yields once 127.0.0.1:`port` accepts connections."""
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)
     try:
         _wait_until_listening(process, port, log_path)
         yield process

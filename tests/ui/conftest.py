@@ -1,8 +1,9 @@
 """Fixtures for the chat page tests: a chat server and headless Chromium browsers (Debian packages).
 
-The chat server is `$SWITCHBOARD_BIN serve --host 127.0.0.1 --port {port} --data-dir {data_dir}`, or
-`$SWITCHBOARD_CHAT_CMD` with `{port}` and `{data_dir}` substituted, for example
-`python tests/interop/reference_server.py --chat --port {port}`.
+The chat server is `$SWITCHBOARD_BIN serve --host 127.0.0.1 --port {port} --data-dir {data_dir}` (with
+SWITCHBOARD_ADMIN_TOKEN in its environment), or `$SWITCHBOARD_CHAT_CMD` with `{port}`, `{data_dir}` and
+`{admin_token}` substituted, for example the contract stand-in written in Python:
+`python tests/ui/contract_server.py --port {port} --data-dir {data_dir} --admin-token {admin_token}`.
 """
 
 import os
@@ -20,27 +21,63 @@ sys.path.insert(0, str(ROOT / "tests"))
 from server_process import ServerFailed, command_from_template, free_port, running_server  # noqa: E402
 
 
+ADMIN_TOKEN = "ui-test-admin-token"
+
+
 def chat_command(port, data_dir):
     custom = os.environ.get("SWITCHBOARD_CHAT_CMD")
     if custom:
-        return command_from_template(custom, port=port, data_dir=data_dir)
+        return command_from_template(custom, port=port, data_dir=data_dir, admin_token=ADMIN_TOKEN)
     binary = os.environ.get("SWITCHBOARD_BIN", str(ROOT / ".build/debug/switchboard"))
     if not os.access(binary, os.X_OK):
         pytest.fail(f"server binary {binary!r} is missing: build it or set SWITCHBOARD_CHAT_CMD", pytrace=False)
     return [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)]
 
 
-@pytest.fixture(scope="module")
-def chat_url(tmp_path_factory):
-    port = free_port()
-    work = tmp_path_factory.mktemp("chat")
-    data_dir = work / "data"
-    data_dir.mkdir()
-    try:
-        with running_server(chat_command(port, data_dir), port, work / "server.log", cwd=ROOT):
-            yield f"http://127.0.0.1:{port}/"
-    except ServerFailed as failure:
-        pytest.fail(str(failure), pytrace=False)
+class ChatServer:
+    """One chat server on a fixed port and data dir that a test can stop and start again."""
+
+    def __init__(self, work):
+        self.port = free_port()
+        self.work = work
+        self.data_dir = work / "data"
+        self.data_dir.mkdir(exist_ok=True)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.admin_token = ADMIN_TOKEN
+        self._running = None
+        self._starts = 0
+
+    def start(self):
+        assert self._running is None, "already running"
+        self._starts += 1
+        env = dict(os.environ, SWITCHBOARD_ADMIN_TOKEN=ADMIN_TOKEN)
+        context = running_server(chat_command(self.port, self.data_dir), self.port,
+                                 self.work / f"server-{self._starts}.log", cwd=ROOT, env=env)
+        try:
+            context.__enter__()
+        except ServerFailed as failure:
+            pytest.fail(str(failure), pytrace=False)
+        self._running = context
+
+    def stop(self):
+        if self._running is not None:
+            context, self._running = self._running, None
+            context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def chat_server(tmp_path):
+    """A chat server of one test, which may stop and start it again. One per test because the server
+    limits registrations per address (10 in a burst) and every browser comes from 127.0.0.1."""
+    server = ChatServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chat_url(chat_server):
+    return chat_server.url
 
 
 def _find(*names):
@@ -51,12 +88,12 @@ def _find(*names):
     pytest.fail(f"none of {names} is installed (apt-get install chromium chromium-driver)", pytrace=False)
 
 
-def new_chromium():
+def new_chromium(size=(1280, 800)):
     """A headless Chromium session driven by the Debian chromedriver (no driver download)."""
     options = webdriver.ChromeOptions()
     options.binary_location = _find("chromium", "chromium-browser", "google-chrome")
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1000,800", "--disable-extensions", "--no-first-run"):
+                     f"--window-size={size[0]},{size[1]}", "--disable-extensions", "--no-first-run"):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(executable_path=_find("chromedriver")), options=options)
@@ -67,8 +104,8 @@ def browser_factory():
     """Creates headless Chromium sessions; all are closed at teardown."""
     drivers = []
 
-    def make():
-        driver = new_chromium()
+    def make(size=(1280, 800)):
+        driver = new_chromium(size)
         drivers.append(driver)
         return driver
 
