@@ -62,9 +62,11 @@ public struct ClusterRequestBook<Response: Sendable>: Sendable {
         return .complete(id: id, responses: request.responses, missing: missing)
     }
 
-    /// Publishing the request failed: it completes with the answers so far, and no node is missing.
+    /// Publishing the request failed: it completes at once with the answers so far and an unknown
+    /// number of missing nodes.
     public mutating func publishFailed(_ id: UInt64) -> Action {
-        expect(id, receivers: 0)
+        guard let request = pending.removeValue(forKey: id) else { return .none }
+        return .complete(id: id, responses: request.responses, missing: nil)
     }
 
     private mutating func settle(_ id: UInt64, _ request: Pending) -> Action {
