@@ -2,12 +2,13 @@ import Logging
 import ServiceLifecycle
 
 extension ServiceGroup {
-    /// Runs `service` until SIGINT or SIGTERM asks for a graceful shutdown.
-    static func runUntilSignal(_ service: any Service, logger: Logger) async throws {
-        try await runUntilSignal([service], logger: logger)
+    /// Runs `services` until SIGINT or SIGTERM asks for a graceful shutdown (which stops them in
+    /// reverse order: list what others depend on first).
+    static func runUntilSignal(_ services: any Service..., logger: Logger) async throws {
+        try await runUntilSignal(services, logger: logger)
     }
 
-    /// Runs `services` until SIGINT or SIGTERM asks for a graceful shutdown.
+    /// Runs `services` until SIGINT or SIGTERM asks for a graceful shutdown, stopping them in reverse order.
     static func runUntilSignal(_ services: [any Service], logger: Logger) async throws {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
