@@ -1,1 +1,0 @@
-// Replaced by the cluster wire format (issue 7).
