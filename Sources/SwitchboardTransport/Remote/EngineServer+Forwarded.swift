@@ -42,19 +42,22 @@ extension EngineServer {
 
     /// Serves a polling request forwarded from another process as if it had arrived here; `answer`
     /// receives the response (status, headers without CORS, uncompressed body) once, possibly after a
-    /// long-poll. Returns `nil` when the session is not here (the caller answers "Session ID unknown").
+    /// long-poll. `prepare` gets the request's handle before the request is served (the answer may come at
+    /// once). Returns `false` when the session is not here (the caller answers "Session ID unknown").
     package func serveForwardedPollingRequest(
         sid: String, method: HTTPMethod, body: ByteBuffer,
+        prepare: (ForwardedRequestHandle) -> Void = { _ in },
         answer: @escaping @Sendable (HTTPResponseStatus, HTTPHeaders, ByteBuffer) -> Void
-    ) -> ForwardedRequestHandle? {
-        guard let session = session(sid) else { return nil }
+    ) -> Bool {
+        guard let session = session(sid) else { return false }
         let responder = HTTPResponder(forwardingTo: answer, eventLoop: session.eventLoop)
+        prepare(ForwardedRequestHandle(responder: responder))
         switch method {
         case .GET: session.pollRequestReceived(responder)
         case .POST: session.postRequestReceived(body, responder: responder)
         default: responder.respondError(.badRequest)
         }
-        return ForwardedRequestHandle(responder: responder)
+        return true
     }
 
     /// Attaches a WebSocket another process accepted for session `sid` (an upgrade from polling):

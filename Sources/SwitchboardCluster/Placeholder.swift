@@ -1,1 +1,0 @@
-// Replaced by the Redis cluster adapter (issue 7).
