@@ -81,10 +81,14 @@ public final class InMemoryAdapter: SocketIOAdapter {
         )
     }
 
-    /// Delivers already encoded messages to the local sockets selected by `options`
-    /// (what a cluster adapter calls for packets that arrive from other nodes).
-    public func broadcast(encoded messages: [OutboundEngineMessage], options: SocketIOBroadcastOptions) {
-        context.directory.deliver(messages, to: localSockets(matching: options), ack: nil, volatile: options.flags.volatile)
+    /// Delivers already encoded messages to the local sockets selected by `options` (what a cluster
+    /// adapter calls for packets that arrive from other nodes, and for its own broadcasts so that it
+    /// encodes them once). `packet`, the decoded form when known, goes to the recipients' outgoing
+    /// catch-all handlers.
+    public func broadcast(encoded messages: [OutboundEngineMessage], options: SocketIOBroadcastOptions, packet: SocketIOPacket? = nil) {
+        context.directory.deliver(
+            messages, to: localSockets(matching: options), ack: nil, packet: packet, volatile: options.flags.volatile
+        )
     }
 
     /// The connected local sockets selected by `options` (every one, without id lookups, when there is

@@ -1,0 +1,193 @@
+import ClusterProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import RESP
+import ServiceLifecycle
+import SocketIO
+import SwitchboardRedis
+
+/// One server process's membership in a cluster: its Redis connections (one ordered connection for
+/// publishing and commands, one subscriber), the namespaces' ``RedisClusterAdapter``s, and the requests
+/// it is waiting on.
+///
+/// ```swift
+/// var configuration = SocketIOServer.Configuration(connectionStateRecovery: .init())
+/// let node = try await ClusterNode.join(redis: RedisConfiguration(url: url), configuration: &configuration, logger: logger)
+/// let io = SocketIOServer(configuration: configuration, logger: logger)
+/// // run `node` in the ServiceGroup next to the HTTP server (or call `await node.shutdown()`)
+/// ```
+public final class ClusterNode: Service, Sendable {
+    /// This node's id.
+    public let id: ClusterNodeID
+    /// The options the node joined with.
+    public let options: ClusterOptions
+    let logger: Logger
+    let connection: OrderedRedisConnection
+    let subscriber: RedisSubscriber
+    let requests: ClusterRequests
+    private let adapters = NIOLockedValueBox([String: RedisClusterAdapter]())
+    private let subscriptionChanges: AsyncStream<SubscriptionChange>.Continuation
+    private let tasks = NIOLockedValueBox([Task<Void, Never>]())
+    private let broadcastIDs = NIOLockedValueBox(UInt64(0))
+
+    enum SubscriptionChange: Sendable {
+        case subscribe(String)
+        case unsubscribe(String)
+    }
+
+    /// Connects to Redis, installs the cluster adapter (and, when `configuration` enables connection
+    /// state recovery, the Redis session store) into `configuration`, and returns the node. Create the
+    /// ``SocketIO/SocketIOServer`` from `configuration` afterwards.
+    ///
+    /// - Throws: ``SwitchboardRedis/RedisError`` if Redis cannot be reached.
+    public static func join(
+        redis: RedisConfiguration,
+        configuration: inout SocketIOServer.Configuration,
+        options: ClusterOptions = ClusterOptions(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "switchboard.cluster")
+    ) async throws(RedisError) -> ClusterNode {
+        let node = ClusterNode(redis: redis, options: options, eventLoopGroup: eventLoopGroup, logger: logger)
+        do {
+            try await node.subscriber.subscribe(to: [options.keyspace.nodeChannel(node.id)])
+        } catch {
+            await node.shutdown()
+            throw error
+        }
+        configuration.adapterFactory = { context in RedisClusterAdapter(context: context, node: node) }
+        if let recovery = configuration.connectionStateRecovery {
+            configuration.connectionStateRecovery = SocketIOConnectionStateRecovery(
+                maxDisconnectionDuration: recovery.maxDisconnectionDuration,
+                skipMiddlewares: recovery.skipMiddlewares,
+                store: RedisSessionStore(node: node, maxDisconnectionDuration: recovery.maxDisconnectionDuration)
+            )
+        }
+        logger.info("joined the cluster", metadata: ["cluster.node": "\(node.id)", "redis.host": "\(redis.host):\(redis.port)"])
+        return node
+    }
+
+    /// Joins with a Redis URL (`redis://[[user]:password@]host[:port][/database]`); see
+    /// ``join(redis:configuration:options:eventLoopGroup:logger:)``.
+    public static func join(
+        redisURL: String,
+        configuration: inout SocketIOServer.Configuration,
+        options: ClusterOptions = ClusterOptions(),
+        logger: Logger = Logger(label: "switchboard.cluster")
+    ) async throws(RedisError) -> ClusterNode {
+        try await join(redis: RedisConfiguration(url: redisURL), configuration: &configuration, options: options, logger: logger)
+    }
+
+    init(redis: RedisConfiguration, options: ClusterOptions, eventLoopGroup: any EventLoopGroup, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "cluster.node"] = "\(options.nodeID)"
+        self.id = options.nodeID
+        self.options = options
+        self.logger = logger
+        self.connection = OrderedRedisConnection(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger)
+        self.subscriber = RedisSubscriber(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger)
+        self.requests = ClusterRequests(eventLoopGroup: eventLoopGroup)
+        let (changes, continuation) = AsyncStream.makeStream(of: SubscriptionChange.self)
+        self.subscriptionChanges = continuation
+        let subscriber = subscriber
+        let receive = Task { [weak self] in
+            for await message in subscriber.messages {
+                self?.receive(message.payload)
+            }
+        }
+        let subscribe = Task {
+            for await change in changes {
+                do {
+                    switch change {
+                    case .subscribe(let channel): try await subscriber.subscribe(to: [channel])
+                    case .unsubscribe(let channel): try await subscriber.unsubscribe(from: [channel])
+                    }
+                } catch {
+                    // The subscriber remembers the wish and applies it after reconnecting.
+                    logger.debug("cluster subscription change deferred", metadata: ["redis.error": "\(error)"])
+                }
+            }
+        }
+        tasks.withLockedValue { $0 = [receive, subscribe] }
+    }
+
+    /// Waits for graceful shutdown (or cancellation), then leaves the cluster.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Leaves the cluster: closes the Redis connections; pending requests time out.
+    public func shutdown() async {
+        subscriptionChanges.finish()
+        await subscriber.shutdown()
+        await connection.shutdown()
+        let tasks = tasks.withLockedValue { tasks in
+            defer { tasks = [] }
+            return tasks
+        }
+        for task in tasks { await task.value }
+    }
+
+    // MARK: For the adapters
+
+    func register(_ adapter: RedisClusterAdapter, namespace: String) {
+        adapters.withLockedValue { $0[namespace] = adapter }
+        subscribe(options.keyspace.namespaceChannel(namespace))
+    }
+
+    /// Subscribes in the order of the calls (a later unsubscribe of the same channel wins).
+    func subscribe(_ channel: String) { subscriptionChanges.yield(.subscribe(channel)) }
+
+    func unsubscribe(_ channel: String) { subscriptionChanges.yield(.unsubscribe(channel)) }
+
+    func nextBroadcastID() -> UInt64 {
+        broadcastIDs.withLockedValue { id in
+            id &+= 1
+            return id
+        }
+    }
+
+    /// Publishes `envelope` on `channel`; the future has the number of subscribers that received it.
+    @discardableResult
+    func publish(_ envelope: ClusterEnvelope, to channel: String) -> EventLoopFuture<RESPValue> {
+        publish(ClusterMessageCodec.encode(envelope), to: channel)
+    }
+
+    @discardableResult
+    func publish(_ bytes: ByteBuffer, to channel: String) -> EventLoopFuture<RESPValue> {
+        connection.send(RESPCommand("PUBLISH", channel, bytes))
+    }
+
+    /// Sends an answer to the node that asked.
+    func answer(_ message: ClusterMessage, namespace: String, to node: ClusterNodeID) {
+        publish(ClusterEnvelope(sender: id, namespace: namespace, message: message), to: options.keyspace.nodeChannel(node))
+    }
+
+    // MARK: Incoming
+
+    private func receive(_ payload: ByteBuffer) {
+        let envelope: ClusterEnvelope
+        do {
+            envelope = try ClusterMessageCodec.decode(payload)
+        } catch {
+            logger.warning("cluster message dropped", metadata: ["cluster.error": "\(error)"])
+            return
+        }
+        guard envelope.sender != id else { return }
+        switch envelope.message {
+        case .clientCount(let requestID, let count):
+            requests.receive(requestID, from: envelope.sender, .count(count))
+        case .broadcastAck(let requestID, let arguments):
+            requests.ack(requestID, arguments: arguments)
+        case .fetchSocketsResponse(let requestID, let sockets):
+            requests.receive(requestID, from: envelope.sender, .sockets(sockets))
+        case .serverSideEmitResponse(let requestID, let arguments):
+            requests.receive(requestID, from: envelope.sender, .arguments(arguments))
+        case .broadcast, .socketsJoin, .socketsLeave, .disconnectSockets, .fetchSockets, .serverSideEmit:
+            let adapter = adapters.withLockedValue { $0[envelope.namespace] }
+            adapter?.handle(envelope)
+        }
+    }
+}
