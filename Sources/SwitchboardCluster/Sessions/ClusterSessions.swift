@@ -64,7 +64,9 @@ public final class ClusterSessions: Service, Sendable {
     let heartbeat: NodeHeartbeat
     let redis: RedisClient
     let subscriber: RedisSubscriber
-    let publisher: OrderedPublisher
+    let publisher: OrderedRedisConnection
+    /// Whether `publisher` is ours to close (not shared with a ``ClusterNode``).
+    let ownsPublisher: Bool
     let engine: EngineServer
     let logger: Logger
     private let deathHandlers = NIOLockedValueBox<[@Sendable (ClusterNodeID) async -> Void]>([])
@@ -73,9 +75,32 @@ public final class ClusterSessions: Service, Sendable {
     public var nodeID: ClusterNodeID { configuration.nodeID }
 
     /// Joins `engine` to the cluster (installs its ``EngineServer/remoteSessionRouter``).
-    public init(
+    public convenience init(
         configuration: ClusterSessionsConfiguration, engine: EngineServer,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+    ) {
+        self.init(configuration: configuration, engine: engine, publisher: nil, eventLoopGroup: eventLoopGroup, logger: logger)
+    }
+
+    /// Joins the Engine.IO server of `http` (the first one mounted) to the cluster `node` belongs to:
+    /// same node id and keyspace, and the node's ordered connection for publishing. `redis` is the
+    /// server the node joined with; `configuration`'s own Redis server, node id and keyspace are replaced.
+    public convenience init(
+        node: ClusterNode, redis: RedisConfiguration, http: HTTPServer,
+        configuration: ClusterSessionsConfiguration? = nil, logger: Logger
+    ) throws {
+        var configuration = configuration ?? ClusterSessionsConfiguration(redis: redis)
+        configuration.redis = redis
+        configuration.nodeID = node.id
+        configuration.keyspace = node.options.keyspace
+        self.init(
+            configuration: configuration, engine: try Self.engine(of: http), publisher: node.connection,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    }
+
+    init(
+        configuration: ClusterSessionsConfiguration, engine: EngineServer, publisher: OrderedRedisConnection?,
+        eventLoopGroup: any EventLoopGroup, logger: Logger
     ) {
         self.configuration = configuration
         self.engine = engine
@@ -86,7 +111,9 @@ public final class ClusterSessions: Service, Sendable {
         let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: eventLoopGroup, logger: logger)
         self.redis = redis
         self.subscriber = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: eventLoopGroup, logger: logger)
-        self.publisher = OrderedPublisher(configuration: configuration.redis, eventLoopGroup: eventLoopGroup, logger: logger)
+        self.ownsPublisher = publisher == nil
+        let publisher = publisher ?? OrderedRedisConnection(configuration: configuration.redis, eventLoopGroup: eventLoopGroup, logger: logger)
+        self.publisher = publisher
         let registry = SessionRegistry(redis: redis, keyspace: configuration.keyspace, timeToLive: configuration.sessionTimeToLive)
         self.registry = registry
         let forwarder = SessionForwarder(
@@ -114,10 +141,14 @@ public final class ClusterSessions: Service, Sendable {
 
     /// Joins the Engine.IO server of `http` (the first one mounted) to the cluster.
     public convenience init(configuration: ClusterSessionsConfiguration, http: HTTPServer, logger: Logger) throws {
+        self.init(configuration: configuration, engine: try Self.engine(of: http), logger: logger)
+    }
+
+    private static func engine(of http: HTTPServer) throws -> EngineServer {
         guard let engine = http.mountedEngineServers.first else {
             throw ClusterSessionsError(message: "the HTTP server has no Engine.IO endpoint")
         }
-        self.init(configuration: configuration, engine: engine, logger: logger)
+        return engine
     }
 
     /// Adds a handler that the one node cleaning up after a dead node calls (after removing its sessions
@@ -151,7 +182,7 @@ public final class ClusterSessions: Service, Sendable {
             await subscriber.shutdown()
             group.cancelAll()
         }
-        await publisher.shutdown()
+        if ownsPublisher { await publisher.shutdown() }
         await redis.shutdown()
     }
 

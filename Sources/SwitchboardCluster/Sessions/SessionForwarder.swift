@@ -16,7 +16,7 @@ import SwitchboardTransport
 ///   open meanwhile; if the client goes away, the owner releases the parked poll.
 /// - A WebSocket upgrade on an edge is accepted there and relayed: each client message goes to the
 ///   owner, and the owner's complete frames come back and are written as they are.
-/// - One connection publishes (``OrderedPublisher``) and one subscription reads, so the messages of one
+/// - One connection publishes (`OrderedRedisConnection`) and one subscription reads, so the messages of one
 ///   session keep their order in both directions.
 final class SessionForwarder: RemoteSessionRouter {
     /// What an edge waits on.
@@ -39,7 +39,7 @@ final class SessionForwarder: RemoteSessionRouter {
     let nodeID: ClusterNodeID
     let keyspace: ClusterKeyspace
     let registry: SessionRegistry
-    let publisher: OrderedPublisher
+    let publisher: OrderedRedisConnection
     let engine: EngineServer
     let logger: Logger
     /// How long an edge waits for the owner's answer before answering "Session ID unknown" itself.
@@ -47,7 +47,7 @@ final class SessionForwarder: RemoteSessionRouter {
     private let state = NIOLockedValueBox(State())
 
     init(
-        nodeID: ClusterNodeID, keyspace: ClusterKeyspace, registry: SessionRegistry, publisher: OrderedPublisher,
+        nodeID: ClusterNodeID, keyspace: ClusterKeyspace, registry: SessionRegistry, publisher: OrderedRedisConnection,
         engine: EngineServer, forwardTimeoutMilliseconds: Int64, logger: Logger
     ) {
         self.nodeID = nodeID
@@ -63,7 +63,10 @@ final class SessionForwarder: RemoteSessionRouter {
     var channel: String { keyspace.sessionForwardingChannel(nodeID) }
 
     private func send(_ message: SessionForwardingMessage, to node: ClusterNodeID) {
-        publisher.publish(SessionForwardingCodec.encode(message), to: keyspace.sessionForwardingChannel(node))
+        let channel = keyspace.sessionForwardingChannel(node)
+        publisher.send(RESPCommand("PUBLISH", channel, SessionForwardingCodec.encode(message))).whenFailure { [logger] error in
+            logger.debug("session forwarding publish failed", metadata: ["redis.error": "\(error)"])
+        }
     }
 
     // MARK: RemoteSessionRouter (registry)
