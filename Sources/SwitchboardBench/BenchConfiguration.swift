@@ -2,6 +2,9 @@
 public struct BenchConfiguration: Sendable {
     /// The server; always loopback.
     public var target: LoopbackTarget
+    /// More servers (e.g. the other nodes of a cluster): connection `i` goes to
+    /// `[target] + additionalTargets` at `i % count`, round robin.
+    public var additionalTargets: [LoopbackTarget] = []
     /// Event loops (threads) driving the client connections, 1...64.
     public var threads: Int
     /// Length of the measured window in seconds, 0 < duration ≤ ``maxDurationSeconds``.
@@ -44,6 +47,12 @@ public struct BenchConfiguration: Sendable {
         self.progress = progress
     }
 
+    /// The server connection `index` talks to (round robin over ``target`` and ``additionalTargets``).
+    public func target(forConnection index: Int) -> LoopbackTarget {
+        let slot = index % (1 + additionalTargets.count)
+        return slot == 0 ? target : additionalTargets[slot - 1]
+    }
+
     /// Throws ``BenchError/Code/invalidOption`` for out-of-bounds settings.
     public func validate() throws(BenchError) {
         guard (1...64).contains(threads) else { throw BenchError(.invalidOption, "--threads must be 1...64") }
@@ -53,7 +62,7 @@ public struct BenchConfiguration: Sendable {
         guard (1...100_000).contains(connectRatePerSecond) else {
             throw BenchError(.invalidOption, "--rate (connections/s) must be 1...100000")
         }
-        if spreadSourceAddresses == true, !target.supportsSourceSpread {
+        if spreadSourceAddresses == true, !([target] + additionalTargets).allSatisfy(\.supportsSourceSpread) {
             throw BenchError(.invalidOption, "source address spreading needs an IPv4 127.x target")
         }
     }

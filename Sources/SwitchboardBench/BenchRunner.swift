@@ -84,7 +84,9 @@ public struct BenchRunner: Sendable {
         let latency: LatencySummary?
         if case .connect = scenario { latency = nil } else { latency = LatencySummary(result.latency) }
         return BenchReport(
-            scenario: scenario.name, target: configuration.target.description, threads: configuration.threads,
+            scenario: scenario.name,
+            target: ([configuration.target] + configuration.additionalTargets).map(\.description).joined(separator: ","),
+            threads: configuration.threads,
             windowSeconds: outcome.windowSeconds.rounded3,
             connections: BenchReport.Connections(
                 requested: scenario.connectionCount, connected: ramp.metrics.connected,

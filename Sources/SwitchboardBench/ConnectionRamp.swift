@@ -51,7 +51,8 @@ extension BenchRunner {
         case .fanout(_, let rate, let senders, _):
             role = .fanout(senderIndex: index < senders ? index : nil, senderCount: senders, perSenderRate: rate / Double(senders))
         }
-        let handshake = WebSocketHandshake(hostHeader: configuration.target.hostHeader)
+        let target = configuration.target(forConnection: index)
+        let handshake = WebSocketHandshake(hostHeader: target.hostHeader)
         let start = NIODeadline.now().uptimeNanoseconds
         var bootstrap = ClientBootstrap(group: state.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -63,11 +64,11 @@ extension BenchRunner {
                 }
             }
         let spread = configuration.spreadSourceAddresses
-            ?? (configuration.target.supportsSourceSpread && scenario.connectionCount > 20_000)
+            ?? (target.supportsSourceSpread && scenario.connectionCount > 20_000)
         if spread {
             bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: LoopbackTarget.sourceHost(forConnection: index), port: 0))
         }
-        bootstrap.connect(to: try configuration.target.socketAddress()).whenFailure { error in
+        bootstrap.connect(to: try target.socketAddress()).whenFailure { error in
             failures.withLockedValue { $0["connect: \(error)", default: 0] += 1 }
         }
     }

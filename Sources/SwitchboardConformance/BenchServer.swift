@@ -23,11 +23,13 @@ public struct BenchServer: Service {
 
     /// Creates the server; nothing listens until ``run()``. `addRoutes` adds operational routes
     /// (`/metrics`, `/readyz`); `readiness` is set ready while the server accepts work.
+    /// `configuration` is the Socket.IO server's (e.g. with a cluster adapter installed).
     public init(
         host: String, port: Int, logger: Logger, readiness: ServerReadiness = ServerReadiness(),
+        configuration: SocketIOServer.Configuration = SocketIOServer.Configuration(),
         addRoutes: (inout HTTPRouter) -> Void = { _ in }
     ) {
-        let io = SocketIOServer(logger: logger)
+        let io = SocketIOServer(configuration: configuration, logger: logger)
         Self.install(on: io)
         var router = HTTPRouter()
         // The load generator opens thousands of sessions from one address: no admission limits.

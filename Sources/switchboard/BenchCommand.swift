@@ -14,8 +14,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Server host: 127.0.0.0/8, ::1 or localhost only.")
         var host: String = "127.0.0.1"
 
-        @Option(name: .long, help: "Server port.")
-        var port: Int = 3000
+        @Option(name: .long, help: "Server port; repeat it to spread the clients round robin over several servers (cluster nodes).")
+        var port: [Int] = [3000]
 
         @Option(name: .long, help: "Client event loops (threads), 1...64.")
         var threads: Int = 2
@@ -46,11 +46,13 @@ struct BenchCommand: AsyncParsableCommand {
                 }
                 pid = parsed
             }
-            return BenchConfiguration(
-                target: try LoopbackTarget(host: host, port: port), threads: threads,
+            var configuration = BenchConfiguration(
+                target: try LoopbackTarget(host: host, port: port.first ?? 3000), threads: threads,
                 durationSeconds: duration, connectRatePerSecond: override ?? connectRate,
                 spreadSourceAddresses: spreadSources, serverPID: pid, discoverServerPID: serverPid == "auto",
                 progress: !quiet)
+            configuration.additionalTargets = try port.dropFirst().map { try LoopbackTarget(host: host, port: $0) }
+            return configuration
         }
 
         func run(_ scenario: BenchScenario, connectRate: Int? = nil) async throws {

@@ -1,8 +1,8 @@
 /// Names of the Redis channels, keys and streams a cluster uses, all under one prefix so several
 /// clusters (or tests) can share a Redis server.
 ///
-/// A namespace or room name may contain any character; the separator `#` is kept unambiguous by
-/// ending every room channel with `#` too, as in `P#/chat#lobby#`.
+/// Channels look like `P#/chat#` (a namespace) and `P#/chat#lobby#` (a room); room names may contain
+/// any character, namespace names must not contain `#` for the names to stay unambiguous.
 public struct ClusterKeyspace: Sendable, Hashable {
     /// The prefix of every name (default `switchboard`).
     public var prefix: String

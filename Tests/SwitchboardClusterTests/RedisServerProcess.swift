@@ -1,0 +1,1 @@
+../RedisIntegrationTests/RedisServerProcess.swift
