@@ -62,16 +62,19 @@ public final class EngineServer: Sendable {
         for session in sessions.withLockedValue({ Array($0.values) }) { session.terminate(reason: reason) }
     }
 
-    func sessionEnded(_ id: String, address: String?, transport: EngineTransportKind, reason: EngineCloseReason) {
+    func sessionEnded(
+        _ id: String, address: String?, transport: EngineTransportKind, reason: EngineCloseReason, wasRegistered: Bool
+    ) {
         _ = sessions.withLockedValue { $0.removeValue(forKey: id) }
-        remoteSessionRouter?.sessionClosed(id)
+        if wasRegistered { remoteSessionRouter?.sessionClosed(id) }
         metrics.sessionClosed(transport: transport, reason: reason)
         admission?.withLockedValue { $0.close(address: address) }
         logger.debug("engine session closed", metadata: ["engine.sid": "\(id)"])
     }
 
-    func sessionIDsSnapshot() -> [String] {
-        sessions.withLockedValue { Array($0.keys) }
+    /// The ids of the sessions that began on polling.
+    func pollingSessionIDsSnapshot() -> [String] {
+        sessions.withLockedValue { sessions in sessions.values.filter(\.beganWithPolling).map(\.id) }
     }
 
     func session(_ id: String) -> EngineSession? {

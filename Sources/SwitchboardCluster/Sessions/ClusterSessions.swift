@@ -135,7 +135,7 @@ public final class ClusterSessions: Service, Sendable {
                 }
                 for handler in handlers.withLockedValue({ $0 }) { await handler(node) }
             },
-            onReregister: { try? await registry.registerAll(engine.localSessionIDs, owner: nodeID) })
+            onReregister: { try? await registry.registerAll(engine.registeredSessionIDs, owner: nodeID) })
         engine.remoteSessionRouter = forwarder
     }
 
@@ -173,7 +173,7 @@ public final class ClusterSessions: Service, Sendable {
             group.addTask { [self] in await every(configuration.heartbeatInterval) { try? await self.heartbeat.beat() } }
             group.addTask { [self] in
                 await every(configuration.sessionTimeToLive / 3) {
-                    _ = try? await self.registry.refresh(self.engine.localSessionIDs, owner: self.nodeID)
+                    _ = try? await self.registry.refresh(self.engine.registeredSessionIDs, owner: self.nodeID)
                 }
             }
             group.addTask { [self] in await every(.seconds(1)) { self.forwarder.expireForwards() } }

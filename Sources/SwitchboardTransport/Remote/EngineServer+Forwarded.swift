@@ -35,9 +35,10 @@ package struct ForwardedWebSocketHandle: Sendable {
 }
 
 extension EngineServer {
-    /// The ids of the sessions this process owns right now.
-    package var localSessionIDs: [String] {
-        sessionIDsSnapshot()
+    /// The ids of the sessions this process owns right now and registered with its remote router (those
+    /// that began on polling).
+    package var registeredSessionIDs: [String] {
+        pollingSessionIDsSnapshot()
     }
 
     /// Serves a polling request forwarded from another process as if it had arrived here; `answer`

@@ -10,11 +10,12 @@ import NIOHTTP1
 ///
 /// The router also learns when local sessions open and close, to keep a cluster-wide registry.
 public protocol RemoteSessionRouter: Sendable {
-    /// A session opened here. The polling handshake answer (which tells the client its `sid`) waits for the
+    /// A session opened here on polling (a session that begins on WebSocket is never announced: no other
+    /// process ever receives a request for it). The polling handshake answer (which tells the client its `sid`) waits for the
     /// returned future, so another process can find the session as soon as the client knows it.
     func sessionOpened(_ sid: String, eventLoop: any EventLoop) -> EventLoopFuture<Void>
 
-    /// A local session ended.
+    /// A local session announced by ``sessionOpened(_:eventLoop:)`` ended.
     func sessionClosed(_ sid: String)
 
     /// A polling request for a session this process does not own; answer it through `request`.
