@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func randomMessagesSurviveARoundTrip() throws {
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         for _ in 0..<500 {
             let message = Self.randomMessage(using: &generator)
             #expect(try SessionForwardingCodec.decode(SessionForwardingCodec.encode(message)) == message)
@@ -111,7 +111,7 @@ import Testing
         }
     }
 
-    static func randomMessage(using generator: inout SplitMix64) -> SessionForwardingMessage {
+    static func randomMessage(using generator: inout SeededGenerator) -> SessionForwardingMessage {
         func text() -> String {
             String((0..<Int(generator.next() % 12)).map { _ in "aZ9-_é€😀".randomElement(using: &generator)! })
         }
@@ -132,18 +132,5 @@ import Testing
         case 6: return .webSocketClosedByClient(edge: edge, streamID: id)
         default: return .webSocketClosedByOwner(streamID: id)
         }
-    }
-}
-
-/// A small deterministic generator for reproducible random tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
