@@ -254,8 +254,9 @@ final class EngineWebSocketConnection: Sendable {
     init(relayOn eventLoop: any EventLoop, write: @escaping @Sendable ([ByteBuffer]) -> Void, close: @escaping @Sendable () -> Void) {
         self.eventLoop = eventLoop
         self.backing = .relay(write: write, close: close)
-        self.sessionBox = NIOLoopBoundBox(nil, eventLoop: eventLoop)
-        self.relayBox = NIOLoopBoundBox(nil, eventLoop: eventLoop)
+        // Created off the loop (on the thread reading the cluster's messages): empty boxes may be.
+        self.sessionBox = .makeEmptyBox(valueType: EngineSession.self, eventLoop: eventLoop)
+        self.relayBox = .makeEmptyBox(valueType: ForwardedWebSocketRelay.self, eventLoop: eventLoop)
     }
 
     /// Whether the channel is below its high write watermark (from any thread); a relay is always writable.
