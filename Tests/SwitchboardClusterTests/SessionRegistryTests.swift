@@ -88,9 +88,10 @@ struct SessionRegistryTests {
             let keyspace = ClusterKeyspace(prefix: "t")
             let registry = SessionRegistry(redis: redis, keyspace: keyspace)
             let events = NIOLockedValueBox<[String]>([])
-            func heartbeat(_ node: ClusterNodeID) -> NodeHeartbeat {
+            // Survivors with a long time to live, so that a slow machine cannot make them look dead.
+            func heartbeat(_ node: ClusterNodeID, timeToLive: Duration = .seconds(10)) -> NodeHeartbeat {
                 NodeHeartbeat(
-                    nodeID: node, keyspace: keyspace, redis: redis, timeToLive: .milliseconds(300), logger: quietLogger,
+                    nodeID: node, keyspace: keyspace, redis: redis, timeToLive: timeToLive, logger: quietLogger,
                     onNodeLost: { lost in events.withLockedValue { $0.append("\(node) lost \(lost)") } },
                     onCleanup: { dead in
                         events.withLockedValue { $0.append("\(node) cleans \(dead)") }
@@ -99,16 +100,18 @@ struct SessionRegistryTests {
                     onReregister: {})
             }
             let c = ClusterNodeID("node-c")
-            let (first, second, third) = (heartbeat(a), heartbeat(b), heartbeat(c))
+            let (first, second, third) = (heartbeat(a), heartbeat(b), heartbeat(c, timeToLive: .milliseconds(300)))
             try await registry.register("owned-by-c", owner: c)
             for beat in [first, second, third] { try await beat.beat() }
             for beat in [first, second] { try await beat.beat() }
             #expect(first.liveNodes == [b, c])
             // c stops beating; its key expires while a and b go on.
-            for _ in 0..<6 {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while events.withLockedValue({ $0.filter { $0.hasSuffix("lost node-c") }.count }) < 2, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
                 for beat in [first, second] { try await beat.beat() }
             }
+            for beat in [first, second] { try await beat.beat() }
             let seen = events.withLockedValue { $0 }
             #expect(seen.filter { $0.hasSuffix("lost node-c") }.count == 2)
             #expect(seen.filter { $0.contains("cleans node-c") }.count == 1)
