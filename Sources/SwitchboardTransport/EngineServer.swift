@@ -19,6 +19,8 @@ public final class EngineServer: Sendable {
     private let sessions = NIOLockedValueBox<[String: EngineSession]>([:])
     /// Session caps and connect rates; `nil` when ``ServerLimits/limitsAdmission`` is off (no lock taken).
     private let admission: NIOLockedValueBox<SessionAdmission>?
+    /// Read only when a request names a session that is not here (never on the path of local sessions).
+    private let remoteRouterBox = NIOLockedValueBox<(any RemoteSessionRouter)?>(nil)
 
     /// Creates a server.
     ///
@@ -40,6 +42,13 @@ public final class EngineServer: Sendable {
             configuration.limits.limitsAdmission ? NIOLockedValueBox(SessionAdmission(limits: configuration.limits)) : nil
     }
 
+    /// Serves requests for sessions owned by other processes of a cluster; `nil` (the default) answers
+    /// them `400 Session ID unknown`. Set it before the server accepts connections.
+    public var remoteSessionRouter: (any RemoteSessionRouter)? {
+        get { remoteRouterBox.withLockedValue { $0 } }
+        set { remoteRouterBox.withLockedValue { $0 = newValue } }
+    }
+
     /// The number of open sessions.
     public var sessionCount: Int { sessions.withLockedValue { $0.count } }
 
@@ -53,11 +62,19 @@ public final class EngineServer: Sendable {
         for session in sessions.withLockedValue({ Array($0.values) }) { session.terminate(reason: reason) }
     }
 
-    func sessionEnded(_ id: String, address: String?, transport: EngineTransportKind, reason: EngineCloseReason) {
+    func sessionEnded(
+        _ id: String, address: String?, transport: EngineTransportKind, reason: EngineCloseReason, wasRegistered: Bool
+    ) {
         _ = sessions.withLockedValue { $0.removeValue(forKey: id) }
+        if wasRegistered { remoteSessionRouter?.sessionClosed(id) }
         metrics.sessionClosed(transport: transport, reason: reason)
         admission?.withLockedValue { $0.close(address: address) }
         logger.debug("engine session closed", metadata: ["engine.sid": "\(id)"])
+    }
+
+    /// The ids of the sessions that began on polling.
+    func pollingSessionIDsSnapshot() -> [String] {
+        sessions.withLockedValue { sessions in sessions.values.filter(\.beganWithPolling).map(\.id) }
     }
 
     func session(_ id: String) -> EngineSession? {
@@ -113,17 +130,23 @@ public final class EngineServer: Sendable {
             session.start(webSocket: nil)
             // The delegate takes the session before the client can learn its sid; what it sends waits for the next poll.
             delegate.engineServer(didAccept: session)
-            responder.respondPayload(PollingPayload.encode(CollectionOfOne(open), allocator: ByteBufferAllocator()))
+            let payload = PollingPayload.encode(CollectionOfOne(open), allocator: ByteBufferAllocator())
+            if let router = remoteSessionRouter {
+                // In a cluster the client may send its next request to another process: register first.
+                router.sessionOpened(session.id, eventLoop: responder.eventLoop).whenComplete { _ in
+                    responder.respondPayload(payload)
+                }
+            } else {
+                responder.respondPayload(payload)
+            }
         case .success(.poll(let sid)):
             guard let session = session(sid) else {
-                metrics.handshakeError(.unknownSessionID)
-                return responder.respondError(.unknownSessionID)
+                return forwardOrRefuse(sid: sid, method: .GET, body: body, responder: responder)
             }
             session.pollRequestReceived(responder)
         case .success(.post(let sid)):
             guard let session = session(sid) else {
-                metrics.handshakeError(.unknownSessionID)
-                return responder.respondError(.unknownSessionID)
+                return forwardOrRefuse(sid: sid, method: .POST, body: body, responder: responder)
             }
             session.postRequestReceived(body, responder: responder)
         case .success(.upgrade):
@@ -131,14 +154,36 @@ public final class EngineServer: Sendable {
         }
     }
 
+    /// A polling request for a session that is not here: to the remote router, or `400 Session ID unknown`.
+    private func forwardOrRefuse(sid: String, method: HTTPMethod, body: ByteBuffer, responder: HTTPResponder) {
+        guard let router = remoteSessionRouter else {
+            metrics.handshakeError(.unknownSessionID)
+            return responder.respondError(.unknownSessionID)
+        }
+        router.forwardPollingRequest(ForwardedPollingRequest(sid: sid, method: method, body: body, responder: responder))
+    }
+
     // MARK: WebSocket
 
-    /// Checks a WebSocket upgrade request before the 101 answer; `nil` when it may proceed.
-    /// A new session (no `sid`) takes a connect-rate token from `remoteAddress` and must fit the caps.
-    func validateWebSocketUpgrade(_ head: HTTPRequestHead, remoteAddress: String?) -> EngineRequestError? {
-        let error = webSocketUpgradeError(head, remoteAddress: remoteAddress)
-        if let error { metrics.handshakeError(error) }
-        return error
+    /// Checks a WebSocket upgrade request before the 101 answer; succeeds when it may proceed, fails with
+    /// an ``EngineRequestError`` otherwise. A new session (no `sid`) takes a connect-rate token from
+    /// `remoteAddress` and must fit the caps; a `sid` owned by another process asks the remote router.
+    func validateWebSocketUpgrade(_ head: HTTPRequestHead, remoteAddress: String?, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        guard let error = webSocketUpgradeError(head, remoteAddress: remoteAddress) else {
+            return eventLoop.makeSucceededVoidFuture()
+        }
+        if error == .unknownSessionID, configuration.allowUpgrades, let router = remoteSessionRouter,
+            let sid = EngineRequestValidation.parseQuery(ofTarget: head.uri).query["sid"]
+        {
+            return router.canForwardWebSocket(sid: sid, eventLoop: eventLoop).flatMapThrowing { [metrics] canForward in
+                guard canForward else {
+                    metrics.handshakeError(error)
+                    throw error
+                }
+            }
+        }
+        metrics.handshakeError(error)
+        return eventLoop.makeFailedFuture(error)
     }
 
     private func webSocketUpgradeError(_ head: HTTPRequestHead, remoteAddress: String?) -> EngineRequestError? {
@@ -169,7 +214,11 @@ public final class EngineServer: Sendable {
         let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
         if let sid = query["sid"], !sid.isEmpty {
             guard let session = session(sid) else {
-                connection.close()
+                if let router = remoteSessionRouter {
+                    router.forwardWebSocket(ForwardedWebSocket(sid: sid, connection: connection))
+                } else {
+                    connection.close()
+                }
                 return
             }
             connection.session = session

@@ -17,6 +17,9 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
     let eventLoop: any EventLoop
     let handshake: EngineHandshake
     let server: EngineServer
+    /// Whether the session began on polling (only those are registered with a ``RemoteSessionRouter``:
+    /// a WebSocket-only session never receives a request on another process).
+    let beganWithPolling: Bool
     private let transportBox: NIOLockedValueBox<EngineTransportKind>
     private var machine: EngineSessionStateMachine
     private var parkedPoll: HTTPResponder?
@@ -35,6 +38,7 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
         self.eventLoop = eventLoop
         self.handshake = handshake
         self.server = server
+        self.beganWithPolling = transport == .polling
         self.transportBox = NIOLockedValueBox(transport)
         self.machine = EngineSessionStateMachine(
             transport: transport, timing: .init(server.configuration), now: monotonicMilliseconds())
@@ -239,7 +243,8 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
                 timer?.cancel()
                 timer = nil
                 timerDeadline = nil
-                server.sessionEnded(id, address: handshake.remoteAddress, transport: transport, reason: reason)
+                server.sessionEnded(
+                    id, address: handshake.remoteAddress, transport: transport, reason: reason, wasRegistered: beganWithPolling)
                 let delegate = self.delegate
                 self.delegate = nil
                 delegate?.engineConnection(self, didCloseWith: reason)

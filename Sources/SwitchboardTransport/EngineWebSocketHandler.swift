@@ -53,7 +53,11 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let connection {
             let reason: EngineCloseReason = slowConsumer ? .slowConsumer : failed ? .transportError : .transportClose
-            connection.session?.webSocketClosed(connection, reason: reason)
+            if let session = connection.session {
+                session.webSocketClosed(connection, reason: reason)
+            } else {
+                connection.relay?.onClose()
+            }
         }
         connection = nil
         context.fireChannelInactive()
@@ -143,16 +147,21 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     }
 
     private func deliver(_ data: ByteBuffer, binary: Bool) {
-        guard let connection, let session = connection.session else { return }
-        if binary {
-            session.webSocketReceived(connection, .success(.message(.binary(data))))
-        } else {
-            do {
-                let packet = try EnginePacket.decodeText(data)
-                session.webSocketReceived(connection, .success(packet))
-            } catch {
-                session.webSocketReceived(connection, .failure(error))
-            }
+        guard let connection else { return }
+        guard let session = connection.session else {
+            connection.relay?.onMessage(data, binary)
+            return
+        }
+        session.webSocketReceived(connection, Self.decode(data, binary: binary))
+    }
+
+    /// One WebSocket message as an Engine.IO packet: a binary message is a binary `message` packet.
+    static func decode(_ data: ByteBuffer, binary: Bool) -> Result<EnginePacket, EngineDecodingError> {
+        if binary { return .success(.message(.binary(data))) }
+        do {
+            return .success(try EnginePacket.decodeText(data))
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -219,21 +228,44 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 }
 
 /// A thread-safe handle on one Engine.IO WebSocket, for the session that uses it (possibly on another loop).
+///
+/// Usually the WebSocket is a channel of this process. On the owner of a session whose WebSocket another
+/// process accepted (no sticky sessions), it is the owner's end of a relay: frames go to `write`.
 final class EngineWebSocketConnection: Sendable {
+    enum Backing: Sendable {
+        case channel(any Channel, NIOLoopBound<EngineWebSocketHandler>)
+        case relay(write: @Sendable ([ByteBuffer]) -> Void, close: @Sendable () -> Void)
+    }
+
     let eventLoop: any EventLoop
-    private let channel: any Channel
-    private let handler: NIOLoopBound<EngineWebSocketHandler>
+    private let backing: Backing
     private let sessionBox: NIOLoopBoundBox<EngineSession?>
+    /// Set on the edge of a relay: where the client's messages go instead of a local session.
+    private let relayBox: NIOLoopBoundBox<ForwardedWebSocketRelay?>
 
     init(handler: EngineWebSocketHandler, channel: any Channel) {
         self.eventLoop = channel.eventLoop
-        self.channel = channel
-        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        self.backing = .channel(channel, NIOLoopBound(handler, eventLoop: channel.eventLoop))
         self.sessionBox = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
+        self.relayBox = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
     }
 
-    /// Whether the channel is below its high write watermark (from any thread).
-    var isWritable: Bool { channel.isWritable }
+    /// The owner's end of a relayed WebSocket, on the session's loop.
+    init(relayOn eventLoop: any EventLoop, write: @escaping @Sendable ([ByteBuffer]) -> Void, close: @escaping @Sendable () -> Void) {
+        self.eventLoop = eventLoop
+        self.backing = .relay(write: write, close: close)
+        // Created off the loop (on the thread reading the cluster's messages): empty boxes may be.
+        self.sessionBox = .makeEmptyBox(valueType: EngineSession.self, eventLoop: eventLoop)
+        self.relayBox = .makeEmptyBox(valueType: ForwardedWebSocketRelay.self, eventLoop: eventLoop)
+    }
+
+    /// Whether the channel is below its high write watermark (from any thread); a relay is always writable.
+    var isWritable: Bool {
+        switch backing {
+        case .channel(let channel, _): channel.isWritable
+        case .relay: true
+        }
+    }
 
     /// The session this WebSocket belongs to (read and written on ``eventLoop``).
     var session: EngineSession? {
@@ -241,21 +273,43 @@ final class EngineWebSocketConnection: Sendable {
         set { sessionBox.value = newValue }
     }
 
+    /// The edge of a relay (read on ``eventLoop``).
+    var relay: ForwardedWebSocketRelay? { relayBox.value }
+
+    /// Sets the edge relay (from any thread).
+    func setRelay(_ relay: ForwardedWebSocketRelay) {
+        if eventLoop.inEventLoop {
+            relayBox.value = relay
+        } else {
+            eventLoop.execute { self.relayBox.value = relay }
+        }
+    }
+
     /// Writes complete frames (from any thread).
     func write(_ frames: [ByteBuffer]) {
-        if eventLoop.inEventLoop {
-            handler.value.write(frames)
-        } else {
-            eventLoop.execute { self.handler.value.write(frames) }
+        switch backing {
+        case .channel(_, let handler):
+            if eventLoop.inEventLoop {
+                handler.value.write(frames)
+            } else {
+                eventLoop.execute { handler.value.write(frames) }
+            }
+        case .relay(let write, _):
+            write(frames)
         }
     }
 
     /// Closes the WebSocket (from any thread).
     func close() {
-        if eventLoop.inEventLoop {
-            handler.value.close()
-        } else {
-            eventLoop.execute { self.handler.value.close() }
+        switch backing {
+        case .channel(_, let handler):
+            if eventLoop.inEventLoop {
+                handler.value.close()
+            } else {
+                eventLoop.execute { handler.value.close() }
+            }
+        case .relay(_, let close):
+            close()
         }
     }
 }

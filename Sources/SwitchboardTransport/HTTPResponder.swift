@@ -13,8 +13,14 @@ final class HTTPResponder: Sendable {
         case aborted
     }
 
+    /// Where the answer goes: the client's connection, or (on the owner of a forwarded request) the relay.
+    enum Sink: Sendable {
+        case connection(NIOLoopBound<HTTPConnectionHandler>)
+        case forwarded(@Sendable (HTTPResponseStatus, HTTPHeaders, ByteBuffer) -> Void)
+    }
+
     let eventLoop: any EventLoop
-    private let handler: NIOLoopBound<HTTPConnectionHandler>
+    private let sink: Sink
     /// Headers added to every answer (CORS).
     let extraHeaders: [(name: String, value: String)]
     private let state = NIOLockedValueBox(AbortState.waiting(nil))
@@ -25,10 +31,19 @@ final class HTTPResponder: Sendable {
         handler: HTTPConnectionHandler, eventLoop: any EventLoop, extraHeaders: [(name: String, value: String)],
         compression: (encoding: HTTPContentEncoding, threshold: Int)? = nil
     ) {
-        self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
+        self.sink = .connection(NIOLoopBound(handler, eventLoop: eventLoop))
         self.eventLoop = eventLoop
         self.extraHeaders = extraHeaders
         self.compression = compression
+    }
+
+    /// A responder whose answer goes to `answer` (a request forwarded from another process); the
+    /// forwarding process adds CORS headers and compression for its own client.
+    init(forwardingTo answer: @escaping @Sendable (HTTPResponseStatus, HTTPHeaders, ByteBuffer) -> Void, eventLoop: any EventLoop) {
+        self.sink = .forwarded(answer)
+        self.eventLoop = eventLoop
+        self.extraHeaders = []
+        self.compression = nil
     }
 
     /// Sets what happens if the client disconnects before the answer; runs at once if it already did.
@@ -73,6 +88,10 @@ final class HTTPResponder: Sendable {
         var allHeaders = headers
         for (name, value) in extraHeaders { allHeaders.add(name: name, value: value) }
         let headers = allHeaders
+        guard case .connection(let handler) = sink else {
+            if case .forwarded(let answer) = sink { answer(status, headers, body) }
+            return
+        }
         if eventLoop.inEventLoop {
             handler.value.writeResponse(from: self, status: status, headers: headers, body: body)
         } else {

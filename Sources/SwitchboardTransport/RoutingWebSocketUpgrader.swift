@@ -32,13 +32,13 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         headers.add(name: "Sec-WebSocket-Accept", value: WebSocketAcceptKey.accept(forKey: String(key)))
         let path = EngineRequestValidation.parseQuery(ofTarget: upgradeRequest.uri).path
         if let server = router.engineServer(forPath: path) {
-            if let error = server.validateWebSocketUpgrade(upgradeRequest, remoteAddress: channel.remoteAddress?.ipAddress) {
-                return channel.eventLoop.makeFailedFuture(error)
-            }
             if let deflate = Self.negotiateDeflate(upgradeRequest, server: server) {
                 headers.add(name: "Sec-WebSocket-Extensions", value: deflate.responseHeader)
             }
-            return channel.eventLoop.makeSucceededFuture(headers)
+            let answer = headers
+            return server.validateWebSocketUpgrade(
+                upgradeRequest, remoteAddress: channel.remoteAddress?.ipAddress, eventLoop: channel.eventLoop
+            ).map { answer }
         }
         if let route = router.webSocketRoutes[String(path)] {
             guard let extra = route.shouldUpgrade(upgradeRequest) else {

@@ -3,6 +3,8 @@ import Logging
 import ServiceLifecycle
 import SocketIO
 import SwitchboardCluster
+import SwitchboardRedis
+import ClusterProtocol
 import SwitchboardConformance
 import SwitchboardMetrics
 import SwitchboardTransport
@@ -20,6 +22,9 @@ struct BenchServerCommand: AsyncParsableCommand {
     @Option(help: "Join a cluster through this Redis server (redis://[[user]:password@]host[:port][/db]).")
     var redisURL: String?
 
+    @Option(help: "This process's id in the cluster (default: random).")
+    var nodeID: String?
+
     func run() async throws {
         let logger = try logging.bootstrap(label: "switchboard.bench-server")
         let metrics = PrometheusMetrics.bootstrap()
@@ -27,15 +32,19 @@ struct BenchServerCommand: AsyncParsableCommand {
         var configuration = SocketIOServer.Configuration()
         var node: ClusterNode?
         if let redisURL {
-            node = try await ClusterNode.join(redisURL: redisURL, configuration: &configuration, logger: logger)
+            node = try await ClusterNode.join(
+                redis: RedisConfiguration(url: redisURL), configuration: &configuration,
+                options: ClusterOptions(nodeID: nodeID.map(ClusterNodeID.init) ?? .random()), logger: logger)
         }
         let server = BenchServer(
             host: listen.host, port: listen.port, logger: logger, readiness: readiness, configuration: configuration
         ) {
             OperationalOptions.addRoutes(to: &$0, metrics: metrics, readiness: readiness)
         }
-        if let node {
-            try await ServiceGroup.runUntilSignal(node, server, logger: logger)
+        if let node, let redisURL {
+            // Polling requests and WebSocket upgrades may land on any node: no sticky sessions.
+            let sessions = try ClusterSessions(node: node, redis: RedisConfiguration(url: redisURL), http: server.http, logger: logger)
+            try await ServiceGroup.runUntilSignal(node, sessions, server, logger: logger)
         } else {
             try await ServiceGroup.runUntilSignal(server, logger: logger)
         }
