@@ -113,16 +113,16 @@ struct ExternalServerInteropTests {
     @Test func onAnySeesEveryServerEventUntilOffAny() async throws {
         let socket = try SocketIOClient.socket(url: Self.url, options: Self.options([.websocket]))
         let seen = EventNames()
+        let backs = EventNames()
         socket.onAny { name, _, _ in seen.append(name) }
-        let log = EventLog(socket)
-        socket.connect()
-        try await log.wait(for: "auth")
+        socket.on("message-back") { _, _ in backs.append("message-back") }
+        try await socket.connectAndWait()
         socket.emit("message", 1)
-        try await log.wait(for: "message-back")
+        try await backs.wait(count: 1)
         #expect(seen.all == ["auth", "message-back"])
         socket.offAny()
         socket.emit("message", 2)
-        try await log.wait(for: "message-back", count: 2)
+        try await backs.wait(count: 2)
         #expect(seen.all == ["auth", "message-back"])
         socket.disconnect()
     }
@@ -334,4 +334,16 @@ final class EventNames: Sendable {
     func append(_ name: String) { names.withLockedValue { $0.append(name) } }
 
     var all: [String] { names.withLockedValue { $0 } }
+
+    /// Waits until `count` names were recorded.
+    func wait(count: Int, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while all.count < count {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(count) events; saw \(all)")
+                throw EventLog.TimedOut()
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
 }
