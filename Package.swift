@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ChatStoreSQLite", targets: ["ChatStoreSQLite"]),
         .library(name: "ChatStorePostgres", targets: ["ChatStorePostgres"]),
         .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
+        .library(name: "SwitchboardClientTLS", targets: ["SwitchboardClientTLS"]),
         .library(name: "SwitchboardCluster", targets: ["SwitchboardCluster"]),
     ],
     dependencies: [
@@ -222,6 +223,16 @@ let package = Package(
             ]
         ),
 
+        /// `https://`/`wss://` for the client (SwiftNIO SSL); only users who need TLS build BoringSSL.
+        .target(
+            name: "SwitchboardClientTLS",
+            dependencies: [
+                "SwitchboardClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+
         /// The cluster wire format and request bookkeeping between Switchboard nodes (pure, no sockets).
         .target(
             name: "ClusterProtocol",
@@ -361,12 +372,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        /// Client state machines without I/O, then the client against our conformance server on loopback.
+        /// Client state machines without I/O, then the client against our conformance server on loopback
+        /// (also over HTTPS/WSS with an openssl-made CA).
         .testTarget(
             name: "SwitchboardClientTests",
             dependencies: [
                 "SwitchboardClient", "SwitchboardConformance", "SwitchboardTransport", "SocketIO", "EngineIO",
-                "SwitchboardJSON",
+                "SwitchboardJSON", "SwitchboardClientTLS", "SwitchboardTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

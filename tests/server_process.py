@@ -101,3 +101,51 @@ def server(tmp_path_factory):
             yield Server(port)
     except ServerFailed as failure:
         pytest.fail(str(failure), pytrace=False)
+
+
+# ----------------------------------------------------------------------------- private server processes
+
+class RestartableServer:
+    """A server process a test may kill by PID, start again on the same port, or freeze (SIGSTOP)."""
+
+    def __init__(self, command, port, log_path, cwd=ROOT):
+        self.command, self.port, self.log_path, self.cwd = command, port, log_path, cwd
+        self.http = f"http://127.0.0.1:{port}"
+        self.process = None
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd)
+        _wait_until_listening(self.process, self.port, self.log_path)
+
+    def kill(self):
+        """SIGKILL by PID: no graceful close reaches the clients."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def restart(self):
+        self.kill()
+        self.start()
+
+    def pause(self):
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
+
+@contextlib.contextmanager
+def restartable_server(command_for_port, log_path):
+    """Yields a started RestartableServer for `command_for_port(port)` on a free port; kills it at the end."""
+    port = free_port()
+    server = RestartableServer(command_for_port(port), port, log_path)
+    try:
+        server.start()
+    except ServerFailed as failure:
+        pytest.fail(str(failure), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.kill()

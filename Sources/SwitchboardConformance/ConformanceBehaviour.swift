@@ -11,6 +11,7 @@ public enum ConformanceBehaviour {
     ///   sender with an acknowledgement (5 s timeout) and acks with the client's answer, or with
     ///   `{"error":"..."}` when the client did not answer in time (server→client acks, for interop tests).
     /// - `/custom`: emits `auth` with the handshake auth on connection.
+    /// - `/` and `/custom` also serve the client interop suites' ``ClientTestEvents``.
     /// - `/guarded`: like `/custom` plus `message-with-ack`, behind a middleware that refuses any auth
     ///   other than `{"token":"secret"}` with `{"message":"not authorized","data":{"reason":"bad token"}}`
     ///   (used by the interop tests for middleware rejection).
@@ -22,6 +23,7 @@ public enum ConformanceBehaviour {
             }
             installAckEcho(on: socket)
             RoomEvents.install(on: socket)
+            ClientTestEvents.install(on: socket)
             socket.on("broadcast-to-room") { socket, arguments, ack in
                 guard let room = arguments.first?.stringValue else { return }
                 let payload = arguments.count > 1 ? arguments[1] : .null
@@ -43,6 +45,7 @@ public enum ConformanceBehaviour {
 
         io.of("/custom").onConnection { socket in
             socket.emit("auth", socket.handshake.auth)
+            ClientTestEvents.install(on: socket)
         }
 
         let guarded = io.of("/guarded")

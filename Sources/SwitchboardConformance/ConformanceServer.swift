@@ -5,14 +5,14 @@ import NIOPosix
 import ServiceLifecycle
 import SocketIO
 import SwitchboardBrowserClient
-import SwitchboardBrowserClient
 import SwitchboardTransport
 
 /// The server of `switchboard conformance`: the behaviour the official Engine.IO v4 and Socket.IO v5
 /// test suites and a WebSocket conformance client expect (see `shared/CONFORMANCE.md`).
 ///
 /// - `/engine.io/`: raw Engine.IO echo.
-/// - `/socket.io/`: the Socket.IO reference behaviour (``ConformanceBehaviour``).
+/// - `/socket.io/`: the Socket.IO reference behaviour (``ConformanceBehaviour``); the same server is also
+///   mounted at `/custom-path/` (the clients' `path` option).
 /// - `/echo`: a plain WebSocket echo (RFC 6455, permessage-deflate when offered).
 /// - `/socket.io/socket.io.js`: the browser client, for pages served from another origin.
 public struct ConformanceServer: Service {
@@ -26,6 +26,10 @@ public struct ConformanceServer: Service {
         limits: .unlimited
     )
 
+    /// The recovery settings of `switchboard conformance --connection-state-recovery` (2 minutes, skip
+    /// middlewares, in memory).
+    public static let clientSuiteRecovery = SocketIOConnectionStateRecovery()
+
     /// The single-threaded event loop group conformance mode runs on.
     static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
@@ -36,16 +40,22 @@ public struct ConformanceServer: Service {
 
     /// Creates the server; nothing listens until ``run()``.
     ///
-    /// - Parameter engineConfiguration: the Engine.IO settings of both endpoints; the default is the
-    ///   conformance contract's. Tests of other behaviour may relax the heartbeat.
+    /// - Parameters:
+    ///   - engineConfiguration: the Engine.IO settings of both endpoints; the default is the
+    ///     conformance contract's. Tests of other behaviour may relax the heartbeat.
+    ///   - connectionStateRecovery: recovery for the client suites; off by default, because with it the
+    ///     `CONNECT` answer carries a `pid` the protocol suites do not expect.
     public init(
         host: String,
         port: Int,
         engineConfiguration: EngineConfiguration = ConformanceServer.engineConfiguration,
+        connectionStateRecovery: SocketIOConnectionStateRecovery? = nil,
         logger: Logger
     ) throws {
         let io = SocketIOServer(
-            configuration: SocketIOServer.Configuration(connectTimeout: .milliseconds(1_000)),
+            configuration: SocketIOServer.Configuration(
+                connectTimeout: .milliseconds(1_000), connectionStateRecovery: connectionStateRecovery
+            ),
             logger: logger
         )
         ConformanceBehaviour.install(on: io)
@@ -58,6 +68,10 @@ public struct ConformanceServer: Service {
         router.mount(
             EngineServer(configuration: engineConfiguration, delegate: io, logger: logger),
             at: "/socket.io/"
+        )
+        router.mount(
+            EngineServer(configuration: engineConfiguration, delegate: io, logger: logger),
+            at: "/custom-path/"
         )
         router.addWebSocketRoute(EchoWebSocketRoute.make(), at: "/echo")
         BrowserClientRoute.add(to: &router, path: "/socket.io/socket.io.js")

@@ -13,9 +13,15 @@ struct ConformanceCommand: AsyncParsableCommand {
     @OptionGroup var listen: ListenOptions
     @OptionGroup var logging: LoggingOptions
 
+    @Flag(help: "Enable connection state recovery on /socket.io/ (for the client suites; adds `pid` to CONNECT).")
+    var connectionStateRecovery = false
+
     func run() async throws {
         let logger = try logging.bootstrap(label: "switchboard.conformance")
-        let server = try ConformanceServer(host: listen.host, port: listen.port, logger: logger)
+        let server = try ConformanceServer(
+            host: listen.host, port: listen.port,
+            connectionStateRecovery: connectionStateRecovery ? ConformanceServer.clientSuiteRecovery : nil, logger: logger
+        )
         try await ServiceGroup.runUntilSignal(server, logger: logger)
     }
 }

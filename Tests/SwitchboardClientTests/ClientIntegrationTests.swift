@@ -26,11 +26,7 @@ struct ClientIntegrationTests {
         let answer = try await socket.emitWithAck("message-with-ack", 1, "two", ["three": 3])
         #expect(answer == [1, "two", ["three": 3]])
         if transports == [.polling, .websocket] {
-            let deadline = ContinuousClock.now + .seconds(5)
-            while socket.manager.currentTransport != .websocket && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            #expect(socket.manager.currentTransport == .websocket)
+            #expect(try await waitForUpgrade(socket))
             let again = try await socket.emitWithAck("message-with-ack", "after upgrade")
             #expect(again == ["after upgrade"])
         } else {

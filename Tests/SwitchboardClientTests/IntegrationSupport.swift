@@ -8,21 +8,31 @@ import Testing
 
 /// Records the events a socket sees, for tests to wait on.
 final class EventLog: Sendable {
-    private let events = NIOLockedValueBox<[(name: String, arguments: [JSONValue])]>([])
+    private let events = NIOLockedValueBox<[(name: String, arguments: [JSONValue], at: ContinuousClock.Instant)]>([])
 
     /// Records `names` (and every server event) from `socket`.
     init(_ socket: SocketIOClient, names: [String] = [
         "connect", "disconnect", "connect_error", "reconnect_attempt", "reconnect", "reconnect_error", "reconnect_failed",
     ]) {
         for name in names {
-            socket.on(name) { [events] arguments, _ in events.withLockedValue { $0.append((name, arguments)) } }
+            socket.on(name) { [events] arguments, _ in events.withLockedValue { $0.append((name, arguments, .now)) } }
         }
-        socket.onAny { [events] name, arguments, _ in events.withLockedValue { $0.append((name, arguments)) } }
+        socket.onAny { [events] name, arguments, _ in events.withLockedValue { $0.append((name, arguments, .now)) } }
     }
 
     /// The arguments of every recorded `name`, in order.
     func all(_ name: String) -> [[JSONValue]] {
         events.withLockedValue { $0.filter { $0.name == name }.map(\.arguments) }
+    }
+
+    /// When each `name` was recorded, in order.
+    func times(_ name: String) -> [ContinuousClock.Instant] {
+        events.withLockedValue { $0.filter { $0.name == name }.map(\.at) }
+    }
+
+    /// The names of every recorded event, in order.
+    var names: [String] {
+        events.withLockedValue { $0.map(\.name) }
     }
 
     /// Waits until `name` was recorded `count` times; returns the arguments of the last one.
@@ -39,6 +49,15 @@ final class EventLog: Sendable {
     }
 
     struct TimedOut: Error {}
+}
+
+/// Waits up to 5 s for `socket`'s manager to move to WebSocket; whether it did.
+func waitForUpgrade(_ socket: SocketIOClient) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while socket.manager.currentTransport != .websocket && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return socket.manager.currentTransport == .websocket
 }
 
 /// Our conformance server on loopback, started and stopped by the test.

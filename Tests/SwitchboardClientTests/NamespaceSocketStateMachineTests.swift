@@ -89,6 +89,29 @@ struct NamespaceSocketStateMachineTests {
         #expect(machine.received(Self.event("hi"), now: Self.t0).isEmpty)
     }
 
+    @Test func eventsBeforeTheConnectAnswerAreDeliveredFirstOnConnection() {
+        // A recovering server sends the missed events before its CONNECT answer.
+        var machine = Machine(namespace: "/")
+        _ = machine.open(engineOpen: true)
+        #expect(machine.received(Self.event("missed", [1, "o-1"]), now: Self.t0).isEmpty)
+        #expect(machine.received(Self.event("missed", [2, "o-2"]), now: Self.t0).isEmpty)
+        let actions = machine.received(SocketIOPacket(type: .connect, namespace: "/", data: ["sid": "s"]), now: Self.t0)
+        #expect(actions == [
+            .deliverEvent(name: "missed", arguments: [1, "o-1"], ackID: nil),
+            .deliverEvent(name: "missed", arguments: [2, "o-2"], ackID: nil),
+            .reportConnect,
+        ])
+    }
+
+    @Test func eventsBufferedBeforeARefusalAreDropped() {
+        var machine = Machine(namespace: "/")
+        _ = machine.open(engineOpen: true)
+        _ = machine.received(Self.event("early"), now: Self.t0)
+        _ = machine.received(SocketIOPacket(type: .connectError, namespace: "/", data: ["message": "no"]), now: Self.t0)
+        _ = machine.open(engineOpen: true)
+        #expect(machine.received(SocketIOPacket(type: .connect, namespace: "/", data: ["sid": "s"]), now: Self.t0) == [.reportConnect])
+    }
+
     @Test func ackIDsIncreaseAndAcksResolveOnce() {
         var machine = Self.connected()
         let first = machine.emit("a", arguments: [], options: .init(wantsAck: true), now: Self.t0)

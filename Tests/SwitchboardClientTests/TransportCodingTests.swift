@@ -35,7 +35,23 @@ struct TransportCodingTests {
         #expect(endpoint.hostHeader == "[::1]:8080")
     }
 
-    @Test(arguments: ["https://example.com", "ftp://x", "http://", "http://host:0", "http://host:99999", "http://host:abc"])
+    @Test func secureSchemesUseTLSAndPort443() throws {
+        let https = try #require(ClientEndpoint(url: "https://example.com/admin", path: "/socket.io/"))
+        #expect(https.isSecure && https.port == 443 && https.namespace == "/admin")
+        #expect(https.hostHeader == "example.com")
+        let wss = try #require(ClientEndpoint(url: "wss://example.com:8443", path: "/socket.io/"))
+        #expect(wss.isSecure && wss.port == 8443 && wss.hostHeader == "example.com:8443")
+        #expect(wss.connectionKey != ClientEndpoint(url: "http://example.com:8443", path: "/socket.io/")?.connectionKey)
+        #expect(ClientEndpoint(url: "http://example.com:443", path: "/socket.io/")?.hostHeader == "example.com:443")
+    }
+
+    @Test func secureURLWithoutTLSOptionsIsRejected() {
+        #expect(throws: SocketIOClientError.self) {
+            _ = try SocketIOClient.socket(url: "https://example.com", options: SocketIOClientOptions(forceNew: true))
+        }
+    }
+
+    @Test(arguments: ["ftp://x", "http://", "http://host:0", "http://host:99999", "http://host:abc"])
     func unsupportedOrInvalidURLsAreRejected(url: String) {
         #expect(ClientEndpoint(url: url, path: "/socket.io/") == nil)
     }

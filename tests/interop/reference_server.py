@@ -9,6 +9,9 @@ It implements the same contract as `switchboard conformance` (see shared CONFORM
 * `/guarded` refuses unless auth == {"token": "secret"} (CONNECT_ERROR with message and data),
              then behaves like `/custom` and also supports `message-with-ack`;
 * any other namespace is refused with `{"message": "Invalid namespace"}`;
+* `/` and `/custom` also serve the client test events of ClientTestEvents.swift (`handshake-info`,
+             `engine-id`, `ack-after`, `ack-on-attempt`, `cut-and-emit`, `server-ack`);
+* `/custom-path/` serves the same Socket.IO behaviour as `/socket.io/` (the clients' `path` option);
 * `/engine.io/` is a raw Engine.IO echo (every message goes back with its type);
 * `/echo`    is a plain WebSocket echo (text and binary).
 
@@ -22,9 +25,11 @@ Usage: python tests/interop/reference_server.py --port 3000 [--host 127.0.0.1] [
 
 import argparse
 import asyncio
+import contextvars
 import pathlib
 import time
 import types
+from urllib.parse import unquote
 
 import engineio
 import engineio.async_drivers.aiohttp
@@ -82,8 +87,18 @@ ENGINE_OPTIONS = dict(
 )
 
 
+# The ack id of the event being handled (python-socketio does not pass it to handlers).
+current_ack_id = contextvars.ContextVar("current_ack_id", default=None)
+
+
+class _Server(socketio.AsyncServer):
+    async def _handle_event_internal(self, server, sid, eio_sid, data, namespace, id):
+        current_ack_id.set(id)
+        return await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
+
+
 def create_server(chat=False):
-    sio = socketio.AsyncServer(namespaces="*", **ENGINE_OPTIONS)
+    sio = _Server(namespaces="*", **ENGINE_OPTIONS)
 
     async def emit_auth_after_connect(sid, namespace, auth):
         # python-socketio sends the CONNECT answer after the connect handler returns; yield once so
@@ -138,6 +153,9 @@ def create_server(chat=False):
     async def connect_unknown(namespace, sid, environ, auth=None):
         raise socketio.exceptions.ConnectionRefusedError("Invalid namespace")
 
+    for namespace in ("/", "/custom"):
+        install_client_test_events(sio, namespace)
+
     chat_history = [] if chat else None
 
     async def send_history(sid):
@@ -147,6 +165,58 @@ def create_server(chat=False):
     if chat:
         install_chat(sio, chat_history)
     return sio
+
+
+# -------------------------------------------------------------------------- client test events
+
+_receipts = {}  # ack-on-attempt: key -> (receipts, set of ack ids)
+
+
+def install_client_test_events(sio, namespace):
+    """The events of Sources/SwitchboardConformance/ClientTestEvents.swift, for the client suites."""
+
+    @sio.on("handshake-info", namespace=namespace)
+    async def handshake_info(sid, query_name=None, header_name=None):
+        environ = sio.get_environ(sid, namespace) or {}
+        query = dict(part.split("=", 1) if "=" in part else (part, "")
+                     for part in environ.get("QUERY_STRING", "").split("&") if part)
+        header = environ.get("HTTP_" + header_name.upper().replace("-", "_")) if header_name else None
+        value = query.get(query_name) if query_name else None
+        return (unquote(value) if value is not None else None, header)
+
+    @sio.on("engine-id", namespace=namespace)
+    async def engine_id(sid):
+        return sio.manager.eio_sid_from_sid(sid, namespace)
+
+    @sio.on("ack-after", namespace=namespace)
+    async def ack_after(sid, milliseconds, *args):
+        await asyncio.sleep(milliseconds / 1000)
+        return args
+
+    @sio.on("ack-on-attempt", namespace=namespace)
+    async def ack_on_attempt(sid, key, attempt):
+        count, ids = _receipts.get(key, (0, set()))
+        ids.add(current_ack_id.get())
+        _receipts[key] = (count + 1, ids)
+        if count + 1 < attempt:
+            return sio.not_handled  # no acknowledgement
+        return count + 1, len(ids)
+
+    @sio.on("cut-and-emit", namespace=namespace)
+    async def cut_and_emit(sid, count):
+        await sio.eio.disconnect(sio.manager.eio_sid_from_sid(sid, namespace))
+        await asyncio.sleep(0.1)
+        for index in range(1, max(1, count) + 1):
+            await sio.emit("missed", index, to=sid, namespace=namespace)
+
+    @sio.on("server-ack", namespace=namespace)
+    async def server_ack(sid, *args):
+        try:
+            answer = await sio.call("ping-client", args if len(args) != 1 else args[0], to=sid,
+                                    namespace=namespace, timeout=5)
+        except socketio.exceptions.TimeoutError as error:
+            return {"error": str(error)}
+        return answer
 
 
 # -------------------------------------------------------------------------- chat contract
@@ -213,6 +283,7 @@ def create_app(chat=False):
     sio = create_server(chat)
     app = web.Application()
     sio.attach(app)
+    create_server().attach(app, socketio_path="custom-path")
     create_engine_echo().attach(app, engineio_path="engine.io")
     app.router.add_get("/echo", websocket_echo)
     client = ROOT / "Sources/SwitchboardBrowserClient/Resources/socket.io.js"

@@ -833,6 +833,7 @@
       this.ids = 0;
       this.acks = {};
       this.flags = {};
+      this._queue = [];
       this.auth = opts.auth;
       this._opts = Object.assign({}, opts);
       this._anyListeners = [];
@@ -866,6 +867,7 @@
     emit(event, ...args) {
       if (RESERVED_EVENTS.has(event)) throw new Error('"' + String(event) + '" is a reserved event name');
       args.unshift(event);
+      if (this._opts.retries && !this.flags.volatile) { this._addToQueue(args); return this; }
       const packet = { type: PacketType.EVENT, data: args };
       if (typeof args[args.length - 1] === "function") {
         const id = this.ids++;
@@ -899,9 +901,47 @@
       wrapped.cancel = () => clearTimeout(timer);
       this.acks[id] = wrapped;
     }
+    /**
+     * With `retries`: emits one packet at a time and sends it again, with the same ack id, until the
+     * server acknowledges it or `retries` resends went unanswered within `ackTimeout` (at least once).
+     */
+    _addToQueue(args) {
+      const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
+      const timeout = this.flags.timeout !== undefined ? this.flags.timeout : this._opts.ackTimeout;
+      this.flags = {};
+      this._queue.push({ packet: { type: PacketType.EVENT, data: args, id: this.ids++ }, ack, timeout, tries: 0, pending: false });
+      this._drainQueue(false);
+    }
+    _drainQueue(force) {
+      if (!this.connected || this._queue.length === 0) return;
+      const entry = this._queue[0];
+      if (entry.pending && !force) return;
+      entry.pending = true;
+      entry.tries++;
+      const id = entry.packet.id;
+      let timer = null;
+      const settle = (error, args) => {
+        if (this._queue[0] !== entry) return;
+        entry.pending = false;
+        if (error && entry.tries <= this._opts.retries) return this._drainQueue(false);
+        this._queue.shift();
+        if (entry.ack) { if (error) entry.ack(error); else entry.ack(null, ...args); }
+        this._drainQueue(false);
+      };
+      const answered = (...args) => { clearTimeout(timer); settle(null, args); };
+      answered.queued = true;
+      answered.cancel = () => clearTimeout(timer);
+      if (entry.timeout !== undefined) {
+        timer = setTimeout(() => { delete this.acks[id]; settle(new Error("operation has timed out")); }, entry.timeout);
+      }
+      this.acks[id] = answered;
+      const packet = { type: entry.packet.type, data: entry.packet.data.slice(), id };
+      this._notifyOutgoing(packet);
+      this.packet(packet);
+    }
     /** Like emit with an ack, as a Promise (rejects on timeout when a timeout is set). */
     emitWithAck(event, ...args) {
-      const withError = this.flags.timeout !== undefined || this._opts.ackTimeout !== undefined;
+      const withError = this.flags.timeout !== undefined || this._opts.ackTimeout !== undefined || !!this._opts.retries;
       return new Promise((resolve, reject) => {
         args.push((first, second) => {
           if (withError) return first ? reject(first) : resolve(second);
@@ -932,6 +972,8 @@
         if (this.sendBuffer.some((packet) => String(packet.id) === id)) continue;
         const ack = this.acks[id];
         delete this.acks[id];
+        // A queued (retried) emit stays queued: it is sent again, same id, after reconnecting.
+        if (ack.queued) { ack.cancel(); continue; }
         if (ack.withError) { ack.cancel(); ack.call(this, new Error("socket has been disconnected")); }
       }
     }
@@ -994,6 +1036,7 @@
       this._pid = pid;
       this.connected = true;
       this.emitBuffered();
+      this._drainQueue(true);
       this.emitReserved("connect");
     }
     emitBuffered() {

@@ -41,13 +41,12 @@ public final class SocketIOClient: @unchecked Sendable {
     /// The socket for the namespace in `url`'s path (e.g. `http://localhost:3000/admin`), on the shared
     /// manager for that server unless ``SocketIOClientOptions/forceNew`` is set. Call ``connect()`` next.
     ///
-    /// - Throws: ``SocketIOClientError/Code/invalidURL`` when `url` is not `http://` or `ws://`.
+    /// - Throws: ``SocketIOClientError/Code/invalidURL`` when `url` is not `http(s)://` or `ws(s)://`
+    ///   (`https`/`wss` need ``SocketIOClientOptions/tls``).
     public static func socket(
         url: String, options: SocketIOClientOptions = SocketIOClientOptions()
     ) throws(SocketIOClientError) -> SocketIOClient {
-        guard let endpoint = ClientEndpoint(url: url, path: options.path) else {
-            throw SocketIOClientError(code: .invalidURL, message: "cannot connect to '\(url)'")
-        }
+        let endpoint = try ClientEndpoint.parse(url: url, options: options)
         let manager: SocketIOClientManager
         if options.forceNew {
             manager = try SocketIOClientManager(url: url, options: options)

@@ -6,6 +6,7 @@ public struct SocketIOClientError: Error, Sendable, Hashable, CustomStringConver
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         enum Base: String, Sendable, Hashable {
             case invalidURL, ackTimeout, disconnected, connectError, connectTimeout, transportError, reservedEventName
+            case tlsSetup
         }
         let base: Base
         /// The URL could not be parsed, or its scheme is not `http`/`ws`.
@@ -22,6 +23,8 @@ public struct SocketIOClientError: Error, Sendable, Hashable, CustomStringConver
         public static let transportError = Code(base: .transportError)
         /// The application tried to emit a reserved event name (`connect`, `disconnect`…).
         public static let reservedEventName = Code(base: .reservedEventName)
+        /// The TLS setup could not be built (unreadable trust roots, unusable configuration).
+        public static let tlsSetup = Code(base: .tlsSetup)
         /// The code's name.
         public var description: String { base.rawValue }
     }

@@ -33,18 +33,17 @@ public final class SocketIOClientManager: @unchecked Sendable {
     private var sockets: [String: SocketIOClient] { socketTable.withLockedValue { $0 } }
     private var handlers: [String: [SocketIOEventHandler]] = [:]
 
-    /// Creates a manager for the server at `url` (`http://host:port`; a path there is ignored).
+    /// Creates a manager for the server at `url` (`http://host:port`, or `https://` with
+    /// ``SocketIOClientOptions/tls``; a path there is ignored).
     ///
-    /// - Throws: ``SocketIOClientError/Code/invalidURL`` when `url` is not `http://` or `ws://`.
+    /// - Throws: ``SocketIOClientError/Code/invalidURL`` when `url` is not `http(s)://` or `ws(s)://`.
     public convenience init(
         url: String,
         options: SocketIOClientOptions = SocketIOClientOptions(),
         eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "switchboard.client")
     ) throws(SocketIOClientError) {
-        guard let endpoint = ClientEndpoint(url: url, path: options.path) else {
-            throw SocketIOClientError(code: .invalidURL, message: "cannot connect to '\(url)'")
-        }
+        let endpoint = try ClientEndpoint.parse(url: url, options: options)
         self.init(
             endpoint: endpoint, options: options, eventLoop: eventLoopGroup.next(), logger: logger,
             random: SystemRandomNumberGenerator()

@@ -33,6 +33,8 @@ public struct SocketIOClientOptions: Sendable {
     public var ackTimeout: Duration?
     /// How often an unacknowledged emit is sent again (same packet, same ack id), default 0.
     public var retries: Int
+    /// TLS for `https://` and `wss://` URLs, default none (`.tls(…)` from the `SwitchboardClientTLS` module).
+    public var tls: SocketIOClientTLS?
 
     /// Creates options; every parameter has the default of the Socket.IO JavaScript client.
     public init(
@@ -49,7 +51,8 @@ public struct SocketIOClientOptions: Sendable {
         randomizationFactor: Double = 0.5,
         timeout: Duration = .seconds(20),
         ackTimeout: Duration? = nil,
-        retries: Int = 0
+        retries: Int = 0,
+        tls: SocketIOClientTLS? = nil
     ) {
         self.transports = transports
         self.path = path
@@ -65,6 +68,7 @@ public struct SocketIOClientOptions: Sendable {
         self.timeout = timeout
         self.ackTimeout = ackTimeout
         self.retries = retries
+        self.tls = tls
     }
 }
 

@@ -79,6 +79,9 @@ struct NamespaceSocketStateMachine: Sendable {
     /// Whether the last connection recovered the previous session.
     private(set) var recovered = false
     private(set) var offlineBuffer: [SocketIOPacket] = []
+    /// Events that arrived after `CONNECT` was sent and before its answer (a recovering server sends the
+    /// missed events first), delivered on connection.
+    private(set) var receiveBuffer: [SocketIOPacket] = []
     private(set) var pendingAcks: [Int: NIODeadline?] = [:]
     private(set) var retryQueue: [RetriedEmit] = []
 
@@ -137,6 +140,7 @@ struct NamespaceSocketStateMachine: Sendable {
             return []
         case .connecting:
             state = .awaitingEngine
+            receiveBuffer = []
             return []
         case .connected:
             state = .awaitingEngine
@@ -151,6 +155,7 @@ struct NamespaceSocketStateMachine: Sendable {
             return []
         case .awaitingEngine, .connecting:
             state = .idle
+            receiveBuffer = []
             return []
         case .connected:
             state = .idle
@@ -177,7 +182,10 @@ struct NamespaceSocketStateMachine: Sendable {
             if newPid != pid { lastOffset = nil }
             pid = newPid
             state = .connected(sid: sid)
-            var actions: [Action] = [.reportConnect]
+            // As socket.io-client: the buffered (missed) events first, then `connect`.
+            var actions: [Action] = receiveBuffer.compactMap { deliver($0) }
+            receiveBuffer = []
+            actions.append(.reportConnect)
             for buffered in offlineBuffer {
                 actions.append(.send(buffered))
             }
@@ -187,6 +195,7 @@ struct NamespaceSocketStateMachine: Sendable {
         case .connectError:
             guard case .connecting = state else { return [] }
             state = .idle
+            receiveBuffer = []
             let payload = packet.data ?? ["message": "connection refused"]
             return [.reportConnectError(payload)]
         case .disconnect:
@@ -194,14 +203,15 @@ struct NamespaceSocketStateMachine: Sendable {
             state = .idle
             return [.reportDisconnect("io server disconnect")] + failAcksOnDisconnect()
         case .event, .binaryEvent:
-            guard isConnected, let array = packet.data?.arrayValue, let name = array.first?.stringValue else {
+            switch state {
+            case .connected:
+                return deliver(packet).map { [$0] } ?? []
+            case .connecting:
+                receiveBuffer.append(packet)
+                return []
+            case .idle, .awaitingEngine:
                 return []
             }
-            let arguments = Array(array.dropFirst())
-            if pid != nil, let offset = arguments.last?.stringValue {
-                lastOffset = offset
-            }
-            return [.deliverEvent(name: name, arguments: arguments, ackID: packet.ackID)]
         case .ack, .binaryAck:
             guard let id = packet.ackID, pendingAcks.removeValue(forKey: id) != nil else { return [] }
             let arguments = packet.data?.arrayValue ?? []
@@ -211,6 +221,16 @@ struct NamespaceSocketStateMachine: Sendable {
             }
             return [.resolveAck(id: id, arguments: arguments)]
         }
+    }
+
+    /// The event in `packet` for the application; records its offset (the last string argument) for recovery.
+    private mutating func deliver(_ packet: SocketIOPacket) -> Action? {
+        guard let array = packet.data?.arrayValue, let name = array.first?.stringValue else { return nil }
+        let arguments = Array(array.dropFirst())
+        if pid != nil, let offset = arguments.last?.stringValue {
+            lastOffset = offset
+        }
+        return .deliverEvent(name: name, arguments: arguments, ackID: packet.ackID)
     }
 
     // MARK: Emits

@@ -1,24 +1,23 @@
 import EngineIO
 
-/// Where an Engine.IO server is, parsed from `http://host:port/namespace` (or `ws://`).
+/// Where an Engine.IO server is, parsed from `http://host:port/namespace` (or `ws://`, `https://`, `wss://`).
 struct ClientEndpoint: Sendable, Hashable {
     var host: String
     var port: Int
+    /// Whether connections use TLS (`https://`, `wss://`).
+    var isSecure: Bool
     /// The namespace from the URL path, `/` when empty.
     var namespace: String
     /// The Engine.IO path, with leading and trailing `/`.
     var path: String
 
-    /// Parses `url`; `nil` for anything but `http`/`ws` with a host.
+    /// Parses `url`; `nil` for anything but `http`, `ws`, `https` or `wss` with a host.
     init?(url: String, path: String) {
         var rest = Substring(url)
-        if rest.hasPrefix("http://") {
-            rest = rest.dropFirst(7)
-        } else if rest.hasPrefix("ws://") {
-            rest = rest.dropFirst(5)
-        } else {
-            return nil
-        }
+        let schemes: [(prefix: String, secure: Bool)] = [("http://", false), ("ws://", false), ("https://", true), ("wss://", true)]
+        guard let scheme = schemes.first(where: { rest.hasPrefix($0.prefix) }) else { return nil }
+        rest = rest.dropFirst(scheme.prefix.count)
+        self.isSecure = scheme.secure
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         var pathPart = rest[authorityEnd...]
@@ -29,7 +28,7 @@ struct ClientEndpoint: Sendable, Hashable {
             self.port = port
         } else {
             self.host = String(authority)
-            self.port = 80
+            self.port = scheme.secure ? 443 : 80
         }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { return nil }
@@ -39,13 +38,29 @@ struct ClientEndpoint: Sendable, Hashable {
         self.path = enginePath
     }
 
-    /// The manager cache key: one engine connection per host, port and path.
-    var connectionKey: String { "\(host):\(port)\(path)" }
+    /// Parses `url` for a client with `options`.
+    ///
+    /// - Throws: ``SocketIOClientError/Code/invalidURL`` when `url` is not `http(s)://` or `ws(s)://`, or
+    ///   is `https://`/`wss://` without ``SocketIOClientOptions/tls``.
+    static func parse(url: String, options: SocketIOClientOptions) throws(SocketIOClientError) -> ClientEndpoint {
+        guard let endpoint = ClientEndpoint(url: url, path: options.path) else {
+            throw SocketIOClientError(code: .invalidURL, message: "cannot connect to '\(url)'")
+        }
+        guard !endpoint.isSecure || options.tls != nil else {
+            throw SocketIOClientError(
+                code: .invalidURL, message: "'\(url)' needs SocketIOClientOptions.tls (module SwitchboardClientTLS)"
+            )
+        }
+        return endpoint
+    }
+
+    /// The manager cache key: one engine connection per scheme, host, port and path.
+    var connectionKey: String { "\(isSecure ? "https" : "http")://\(host):\(port)\(path)" }
 
     /// The `Host` header value.
     var hostHeader: String {
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? name : "\(name):\(port)"
+        return port == (isSecure ? 443 : 80) ? name : "\(name):\(port)"
     }
 
     /// The request target for an Engine.IO request.

@@ -55,7 +55,8 @@ final class EngineClient: @unchecked Sendable {
             webSocket = socket
         case .opening(.polling):
             let transport = PollingTransport(
-                eventLoop: eventLoop, endpoint: endpoint, query: options.query, headers: options.extraHeaders
+                eventLoop: eventLoop, endpoint: endpoint, query: options.query, headers: options.extraHeaders,
+                tls: options.tls
             )
             transport.onPackets = { [weak self] packets in self?.receivedFromPolling(packets) }
             transport.onFailure = { [weak self] parseError in
@@ -101,7 +102,9 @@ final class EngineClient: @unchecked Sendable {
             self.run(parseError ? self.session.decodingFailed() : self.session.transportClosed(.websocket, error: true))
         }
         let uri = endpoint.requestURI(transport: .websocket, sid: sid, query: options.query, cacheBuster: nil)
-        socket.connect(endpoint: endpoint, uri: uri, headers: options.extraHeaders, maxFrameSize: 100_000_000)
+        socket.connect(
+            endpoint: endpoint, uri: uri, headers: options.extraHeaders, tls: options.tls, maxFrameSize: 100_000_000
+        )
         return socket
     }
 

@@ -22,13 +22,15 @@ final class HTTPClientConnection: @unchecked Sendable {
 
     private let eventLoop: EventLoop
     private let endpoint: ClientEndpoint
+    private let tls: SocketIOClientTLS?
     private var channel: Channel?
     private var collector: HTTPResponseCollector?
     private var closed = false
 
-    init(eventLoop: EventLoop, endpoint: ClientEndpoint) {
+    init(eventLoop: EventLoop, endpoint: ClientEndpoint, tls: SocketIOClientTLS? = nil) {
         self.eventLoop = eventLoop
         self.endpoint = endpoint
+        self.tls = tls
     }
 
     /// Sends one request (the previous one must be complete) and returns its response.
@@ -80,11 +82,14 @@ final class HTTPClientConnection: @unchecked Sendable {
             return eventLoop.makeSucceededFuture((channel, collector))
         }
         let collector = HTTPResponseCollector()
+        let endpoint = self.endpoint
+        let tls = endpoint.isSecure ? self.tls : nil
         return ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try tls?.addHandlers(channel, endpoint.host)
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(collector)
                 }

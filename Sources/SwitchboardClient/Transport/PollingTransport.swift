@@ -39,15 +39,15 @@ final class PollingTransport: @unchecked Sendable {
 
     init(
         eventLoop: EventLoop, endpoint: ClientEndpoint, query: [(name: String, value: String)],
-        headers: [(name: String, value: String)], maxPayload: Int = 100_000_000
+        headers: [(name: String, value: String)], tls: SocketIOClientTLS? = nil, maxPayload: Int = 100_000_000
     ) {
         self.eventLoop = eventLoop
         self.endpoint = endpoint
         self.query = query
         self.headers = headers
         self.maxPayload = maxPayload
-        self.getConnection = HTTPClientConnection(eventLoop: eventLoop, endpoint: endpoint)
-        self.postConnection = HTTPClientConnection(eventLoop: eventLoop, endpoint: endpoint)
+        self.getConnection = HTTPClientConnection(eventLoop: eventLoop, endpoint: endpoint, tls: tls)
+        self.postConnection = HTTPClientConnection(eventLoop: eventLoop, endpoint: endpoint, tls: tls)
     }
 
     /// Starts the GET loop (the first GET is the handshake).

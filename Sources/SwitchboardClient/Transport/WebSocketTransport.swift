@@ -31,7 +31,11 @@ final class WebSocketTransport: @unchecked Sendable {
     }
 
     /// Connects and performs the opening handshake for `uri`.
-    func connect(endpoint: ClientEndpoint, uri: String, headers: [(name: String, value: String)], maxFrameSize: Int) {
+    func connect(
+        endpoint: ClientEndpoint, uri: String, headers: [(name: String, value: String)], tls: SocketIOClientTLS? = nil,
+        maxFrameSize: Int
+    ) {
+        let tls = endpoint.isSecure ? tls : nil
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri)
         head.headers.add(name: "Host", value: endpoint.hostHeader)
         head.headers.add(name: "Content-Length", value: "0")
@@ -54,6 +58,7 @@ final class WebSocketTransport: @unchecked Sendable {
                 )
                 let requester = UpgradeRequestHandler(request: request, transport: self)
                 return channel.eventLoop.makeCompletedFuture {
+                    try tls?.addHandlers(channel, endpoint.host)
                     // Frames that arrive in the same read as the 101 response must reach the WebSocket decoder.
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(
                         leftOverBytesStrategy: .forwardBytes,
@@ -221,7 +226,8 @@ private final class WebSocketFrameHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: payload)), promise: nil)
         case .replyToCloseAndClose(let payload):
             let reply = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload)
-            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
             transport.closedUnderneath(parseError: false)
         case .closeConnection:
             context.close(promise: nil)
@@ -235,7 +241,8 @@ private final class WebSocketFrameHandler: ChannelInboundHandler {
         var payload = context.channel.allocator.buffer(capacity: 2)
         payload.writeInteger(code)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload)
-        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
         transport.closedUnderneath(parseError: true)
     }
 
