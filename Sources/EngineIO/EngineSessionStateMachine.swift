@@ -157,7 +157,13 @@ public struct EngineSessionStateMachine: Sendable {
     /// When ``timerFired(now:)`` must run next, or `nil` when no timer is needed.
     public var nextDeadline: Int64? {
         if phase == .closed { return nil }
-        return [nextPingAt, pongDeadline, upgradeDeadline, closingDeadline].compactMap { $0 }.min()
+        // Without building arrays: this runs after every event of every session.
+        func earlier(_ a: Int64?, _ b: Int64?) -> Int64? {
+            guard let a else { return b }
+            guard let b else { return a }
+            return min(a, b)
+        }
+        return earlier(earlier(nextPingAt, pongDeadline), earlier(upgradeDeadline, closingDeadline))
     }
 
     // MARK: Polling

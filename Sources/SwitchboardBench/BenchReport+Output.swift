@@ -24,7 +24,9 @@ extension BenchReport {
                 + "\(fanout.orderViolations) order violations")
         }
         if let idle {
-            lines.append("idle: \(idle.pings) pings in \(idle.holdSeconds.formatted3) s")
+            var line = "idle: \(idle.pings) pings in \(idle.holdSeconds.formatted3) s"
+            if let ramp = idle.rampCPUMicrosPerConnection { line += "; ramp: \(ramp.formatted3) server CPU-µs per connection" }
+            lines.append(line)
         }
         if let l = latencyMicros {
             lines.append("latency µs: p50 \(l.p50) p90 \(l.p90) p99 \(l.p99) p99.9 \(l.p999) max \(l.max) (n=\(l.count))")

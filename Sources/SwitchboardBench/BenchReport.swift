@@ -112,6 +112,9 @@ public struct BenchReport: Codable, Sendable {
         public var pings: UInt64
         /// `pings / holdSeconds`.
         public var pingsPerSecond: Double
+        /// Server CPU time spent during the ramp per connected socket (WebSocket handshake, Engine.IO and
+        /// Socket.IO connect), µs; `nil` without a server pid.
+        public var rampCPUMicrosPerConnection: Double?
     }
 
     /// Server process figures from `/proc`.

@@ -16,8 +16,10 @@ extension BenchRunner {
     func idleWindow(hold: Double, hub: LoopHub, ramp: RampOutcome, baseline: ProcessSample?, sampler: inout WindowSampler) async throws -> WindowOutcome {
         try sampler.begin()
         var rssPerConnection: Double?
+        var rampCPUPerConnection: Double?
         if let baseline, let before = sampler.serverBefore {
             rssPerConnection = (Double(before.rssBytes) - Double(baseline.rssBytes)) / Double(ramp.metrics.connected)
+            rampCPUPerConnection = (Double(before.cpuMicros &- baseline.cpuMicros) / Double(ramp.metrics.connected)).rounded3
         }
         let pingsBefore = ramp.metrics.pings
         let seconds = try await measureWindow(seconds: hold, hub: hub, label: "hold") { m in
@@ -28,7 +30,8 @@ extension BenchRunner {
         return WindowOutcome(
             windowSeconds: seconds, messages: pings,
             idle: BenchReport.Idle(holdSeconds: seconds.rounded3, pings: pings,
-                                   pingsPerSecond: seconds > 0 ? (Double(pings) / seconds).rounded3 : 0),
+                                   pingsPerSecond: seconds > 0 ? (Double(pings) / seconds).rounded3 : 0,
+                                   rampCPUMicrosPerConnection: rampCPUPerConnection),
             rssPerConnection: rssPerConnection)
     }
 

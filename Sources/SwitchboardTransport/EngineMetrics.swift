@@ -13,7 +13,8 @@ import Metrics
 /// | `switchboard_engine_messages_received_total`, `switchboard_engine_messages_sent_total` | counter | |
 /// | `switchboard_engine_message_bytes_received_total`, `switchboard_engine_message_bytes_sent_total` | counter | |
 ///
-/// Message bytes are payload bytes (without framing); a message sent to N sessions counts N times.
+/// Message bytes are payload bytes (without framing); a message sent to N sessions counts N times. Sent messages
+/// are summed per event loop and added once per loop tick (``EngineLoopContext``).
 final class EngineMetrics: Sendable {
     let pollingSessions: Meter
     let webSocketSessions: Meter
@@ -85,13 +86,6 @@ final class EngineMetrics: Sendable {
         switch message {
         case .text(let payload), .binary(let payload): bytesReceived.increment(by: payload.readableBytes)
         }
-    }
-
-    func sent(_ messages: [OutboundEngineMessage]) {
-        messagesSent.increment(by: messages.count)
-        var bytes = 0
-        for message in messages { bytes += message.payload.readableBytes }
-        bytesSent.increment(by: bytes)
     }
 
     func sessionClosed(transport: EngineTransportKind, reason: EngineCloseReason) {

@@ -21,6 +21,8 @@ public final class EngineServer: Sendable {
     private let admission: NIOLockedValueBox<SessionAdmission>?
     /// Read only when a request names a session that is not here (never on the path of local sessions).
     private let remoteRouterBox = NIOLockedValueBox<(any RemoteSessionRouter)?>(nil)
+    /// One ``EngineLoopContext`` per event loop that has had a session or WebSocket (looked up once per connection).
+    private let loopContexts = NIOLockedValueBox<[ObjectIdentifier: EngineLoopContext]>([:])
 
     /// Creates a server.
     ///
@@ -51,6 +53,18 @@ public final class EngineServer: Sendable {
 
     /// The number of open sessions.
     public var sessionCount: Int { sessions.withLockedValue { $0.count } }
+
+    /// The shared per-tick and timer state of `eventLoop`'s sessions and WebSockets. The context holds the loop
+    /// strongly, so its identifier cannot be reused by another loop while the entry exists.
+    func loopContext(for eventLoop: any EventLoop) -> EngineLoopContext {
+        let key = ObjectIdentifier(eventLoop)
+        return loopContexts.withLockedValue { contexts in
+            if let context = contexts[key] { return context }
+            let context = EngineLoopContext(eventLoop: eventLoop, metrics: metrics)
+            contexts[key] = context
+            return context
+        }
+    }
 
     /// Closes every session with `reason` (queued packets are flushed first where a transport allows).
     public func closeAllSessions(reason: EngineCloseReason) {
@@ -287,14 +301,6 @@ public final class EngineServer: Sendable {
             issuedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
     }
 
-    private static let sidAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
     /// 20 URL-safe characters from the system's cryptographically secure generator (120 bits).
-    static func makeSessionID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(20)
-        for _ in 0..<20 { bytes.append(sidAlphabet[Int(generator.next() & 63)]) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    static func makeSessionID() -> String { RandomIdentifier.make() }
 }

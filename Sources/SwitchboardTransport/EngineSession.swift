@@ -10,9 +10,9 @@ func monotonicMilliseconds() -> Int64 {
 /// One Engine.IO session: carries out what its ``EngineSessionStateMachine`` decides.
 ///
 /// `@unchecked Sendable`: every mutable stored property (`machine`, `delegate`, `parkedPoll`, `socket`,
-/// `probeSocket`, `timer`, `timerDeadline`) is read and written only on `eventLoop`; every entry point
-/// that may be called from elsewhere hops to `eventLoop` first. `transport` is mirrored in a lock box.
-final class EngineSession: EngineConnection, @unchecked Sendable {
+/// `probeSocket`, `armedDeadline`, `timerWheelPosition`) is read and written only on `eventLoop`; every
+/// entry point that may be called from elsewhere hops to `eventLoop` first. `transport` is mirrored in a lock box.
+final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendable {
     let id: String
     let eventLoop: any EventLoop
     let handshake: EngineHandshake
@@ -25,8 +25,11 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
     private var parkedPoll: HTTPResponder?
     private var socket: EngineWebSocketConnection?
     private var probeSocket: EngineWebSocketConnection?
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: Int64?
+    /// The deadline the loop's timer wheel holds for this session.
+    private var armedDeadline: Int64?
+    var timerWheelPosition: TimerWheelPosition?
+    /// This loop's shared flush batch, metrics batch and timer wheel.
+    private let loopContext: EngineLoopContext
     private let allocator = ByteBufferAllocator()
 
     var delegate: (any EngineConnectionDelegate)?
@@ -42,6 +45,7 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
         self.transportBox = NIOLockedValueBox(transport)
         self.machine = EngineSessionStateMachine(
             transport: transport, timing: .init(server.configuration), now: monotonicMilliseconds())
+        self.loopContext = server.loopContext(for: eventLoop)
     }
 
     // MARK: EngineConnection
@@ -57,7 +61,7 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
         case .queued:
             break
         case .writeWebSocket:
-            socket?.write(messages.map(\.webSocketFrame))
+            socket?.write(messages)
         case .answerParkedPoll(let packets):
             answerParked(packets)
         case .close(let actions):
@@ -65,7 +69,7 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
             perform(actions, request: nil, webSocket: nil)
             return
         }
-        server.metrics.sent(messages)
+        loopContext.recordSent(messages)
     }
 
     var isWritable: Bool {
@@ -240,9 +244,8 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
                 socket?.close()
                 socket = nil
             case .sessionClosed(let reason):
-                timer?.cancel()
-                timer = nil
-                timerDeadline = nil
+                loopContext.disarm(self)
+                armedDeadline = nil
                 server.sessionEnded(
                     id, address: handshake.remoteAddress, transport: transport, reason: reason, wasRegistered: beganWithPolling)
                 let delegate = self.delegate
@@ -261,16 +264,18 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
 
     private func rescheduleTimer() {
         let deadline = machine.nextDeadline
-        guard deadline != timerDeadline else { return }
-        timer?.cancel()
-        timer = nil
-        timerDeadline = deadline
-        guard let deadline else { return }
-        let nanoseconds = UInt64(max(deadline, 0)) * 1_000_000
-        timer = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(nanoseconds)) { [self] in
-            timer = nil
-            timerDeadline = nil
-            perform(machine.timerFired(now: monotonicMilliseconds()), request: nil, webSocket: nil)
+        guard deadline != armedDeadline else { return }
+        armedDeadline = deadline
+        if let deadline {
+            loopContext.arm(self, at: deadline)
+        } else {
+            loopContext.disarm(self)
         }
+    }
+
+    /// The loop's timer wheel reached ``armedDeadline`` (on `eventLoop`).
+    func timerFired() {
+        armedDeadline = nil
+        perform(machine.timerFired(now: monotonicMilliseconds()), request: nil, webSocket: nil)
     }
 }

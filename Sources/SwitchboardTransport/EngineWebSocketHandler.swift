@@ -7,7 +7,8 @@ import SwitchboardWebSocket
 ///
 /// There is no `WebSocketFrameEncoder` in this pipeline: outbound `ByteBuffer`s are complete frames
 /// (``OutboundEngineMessage/webSocketFrame`` shared by every recipient, or control frames framed here).
-/// WebSocket pings are answered; no WebSocket pings are sent. Writes in one event-loop tick share one flush.
+/// WebSocket pings are answered; no WebSocket pings are sent. Writes in one event-loop tick share one flush,
+/// made by the loop's ``EngineLoopContext`` when the tick ends: one syscall for everything the tick produced.
 final class EngineWebSocketHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = ByteBuffer
@@ -29,11 +30,15 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private let compressionThreshold: Int
     private var fragmentsAreCompressed = false
     private var flushScheduled = false
+    /// The loop's end-of-tick flusher (its own one when none is given, e.g. in tests).
+    private var loopContext: EngineLoopContext?
 
     init(
         maxMessageSize: Int, outboundHardLimit: Int?,
-        deflate: (configuration: PerMessageDeflate.Configuration, threshold: Int)? = nil
+        deflate: (configuration: PerMessageDeflate.Configuration, threshold: Int)? = nil,
+        loopContext: EngineLoopContext? = nil
     ) throws {
+        self.loopContext = loopContext
         self.maxMessageSize = maxMessageSize
         self.outboundHardLimit = outboundHardLimit
         self.deflater = try deflate.map { try PerMessageDeflater(configuration: $0.configuration) }
@@ -43,6 +48,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if loopContext == nil { loopContext = EngineLoopContext(eventLoop: context.eventLoop, metrics: nil) }
         self.connection = EngineWebSocketConnection(handler: self, channel: context.channel)
     }
 
@@ -168,11 +174,27 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     /// Writes complete frames; one flush for the tick.
     func write(_ frames: [ByteBuffer]) {
         guard let context, !closing else { return }
+        for frame in frames { writeFrame(frame, context: context) }
+        didWrite(context: context)
+    }
+
+    /// Writes the shared frames of Engine.IO messages; one flush for the tick.
+    func write(_ messages: [OutboundEngineMessage]) {
+        guard let context, !closing else { return }
+        for message in messages { writeFrame(message.webSocketFrame, context: context) }
+        didWrite(context: context)
+    }
+
+    private func writeFrame(_ frame: ByteBuffer, context: ChannelHandlerContext) {
         if deflater != nil {
-            for frame in frames { context.write(wrapOutboundOut(compressedIfWorthIt(frame, allocator: context.channel.allocator)), promise: nil) }
+            context.write(wrapOutboundOut(compressedIfWorthIt(frame, allocator: context.channel.allocator)), promise: nil)
         } else {
-            for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+            context.write(wrapOutboundOut(frame), promise: nil)
         }
+    }
+
+    /// After writes: drops a reader that is too far behind, else makes sure the tick ends with a flush.
+    private func didWrite(context: ChannelHandlerContext) {
         // Only a channel above its high watermark can be above the hard limit: the common case costs one check.
         if let outboundHardLimit, !context.channel.isWritable,
             let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
@@ -183,12 +205,15 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        guard !flushScheduled else { return }
+        guard !flushScheduled, let loopContext else { return }
         flushScheduled = true
-        context.eventLoop.assumeIsolated().execute {
-            self.flushScheduled = false
-            self.context?.flush()
-        }
+        loopContext.flushAtEndOfTick(self)
+    }
+
+    /// Flushes what the tick wrote (called by the loop's ``EngineLoopContext`` when the tick ends).
+    func flushNow() {
+        flushScheduled = false
+        context?.flush()
     }
 
     /// The frame re-encoded with a deflated payload and RSV1 set, when it is a final text or binary frame of at
@@ -296,6 +321,15 @@ final class EngineWebSocketConnection: Sendable {
             }
         case .relay(let write, _):
             write(frames)
+        }
+    }
+
+    /// Writes the shared frames of Engine.IO messages (from any thread).
+    func write(_ messages: [OutboundEngineMessage]) {
+        if eventLoop.inEventLoop {
+            handler.value.write(messages)
+        } else {
+            eventLoop.execute { self.handler.value.write(messages) }
         }
     }
 

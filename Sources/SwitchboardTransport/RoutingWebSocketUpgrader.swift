@@ -66,7 +66,8 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
                     maxMessageSize: server.configuration.maxPayload, outboundHardLimit: limits.outboundHardLimit,
                     deflate: Self.negotiateDeflate(upgradeRequest, server: server).map {
                         ($0.configuration, server.configuration.compression.perMessageDeflateThreshold ?? 0)
-                    })
+                    },
+                    loopContext: server.loopContext(for: channel.eventLoop))
                 try channel.pipeline.syncOperations.addHandler(handler)
                 server.webSocketUpgraded(upgradeRequest, handler: handler, channel: channel, isSecure: isSecure)
                 return channel.eventLoop.makeSucceededVoidFuture()

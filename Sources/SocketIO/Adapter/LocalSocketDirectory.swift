@@ -76,12 +76,23 @@ final class LocalSocketDirectory: Sendable {
         }
         for (loop, group) in zip(loops, buckets) {
             if loop.inEventLoop {
-                for socket in group { socket.deliverOnLoop(messages, ack: ack, packet: packet, volatile: volatile) }
+                Self.deliverOnLoop(messages, to: group, ack: ack, packet: packet, volatile: volatile)
             } else {
-                loop.execute {
-                    for socket in group { socket.deliverOnLoop(messages, ack: ack, packet: packet, volatile: volatile) }
-                }
+                loop.execute { Self.deliverOnLoop(messages, to: group, ack: ack, packet: packet, volatile: volatile) }
             }
         }
+    }
+
+    /// Delivers to the sockets of one event loop (on it); the `packets_sent` metric is incremented once for
+    /// the group, not once per recipient (a shared atomic touched by every loop).
+    private static func deliverOnLoop(
+        _ messages: [OutboundEngineMessage], to group: [SocketIOSocket],
+        ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)?, packet: SocketIOPacket?, volatile: Bool
+    ) {
+        var delivered = 0
+        for socket in group where socket.deliverOnLoop(messages, ack: ack, packet: packet, volatile: volatile) {
+            delivered += 1
+        }
+        group.first?.client.server.metrics.sent(.event, count: delivered)
     }
 }

@@ -11,7 +11,13 @@ import SwitchboardJSON
 final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Sendable {
     let connection: any EngineConnection
     let server: SocketIOServer
-    let logger: Logger
+    /// The server's logger with `engine.sid` metadata, built when something is logged (not kept per connection:
+    /// a metadata dictionary per idle connection costs memory for nothing).
+    var logger: Logger {
+        var logger = server.logger
+        logger[metadataKey: "engine.sid"] = "\(connection.id)"
+        return logger
+    }
     private var decoder: SocketIOPacketDecoder
     private var state = ClientStateMachine()
     /// The connected sockets by namespace (those the state machine holds as `.connected`).
@@ -26,9 +32,6 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
             maximumAttachments: server.configuration.maximumAttachments,
             parser: server.configuration.jsonParser
         )
-        var logger = server.logger
-        logger[metadataKey: "engine.sid"] = "\(connection.id)"
-        self.logger = logger
     }
 
     /// Starts the connect timeout. On loop.
@@ -114,7 +117,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
         connection.eventLoop.assertInEventLoop()
         let socket = SocketIOSocket(
             id: SocketIDGenerator.next(), namespace: namespace, client: self,
-            handshake: SocketIOHandshake(engine: connection.handshake, auth: auth), logger: logger,
+            handshake: SocketIOHandshake(engine: connection.handshake, auth: auth),
             restoring: session
         )
         if session != nil, namespace.recovery?.skipMiddlewares == true {

@@ -62,6 +62,12 @@ final class SocketIOMetrics: Sendable {
         packetsSent[Int(type.rawValue)].increment()
     }
 
+    /// Counts `count` packets of `type` at once (a broadcast's deliveries on one event loop).
+    func sent(_ type: SocketIOPacketType, count: Int) {
+        guard count > 0 else { return }
+        packetsSent[Int(type.rawValue)].increment(by: count)
+    }
+
     func volatileDropped(namespace: String) {
         volatileDroppedCounter.increment()
     }

@@ -71,8 +71,14 @@ public final class SocketIOSocket: @unchecked Sendable {
     public let namespace: SocketIONamespace
     /// What the client sent when connecting.
     public let handshake: SocketIOHandshake
-    /// Logger with `socket.id` and `socket.nsp` metadata.
-    public let logger: Logger
+    /// Logger with `engine.sid`, `socket.id` and `socket.nsp` metadata (built on use: an idle socket keeps no
+    /// metadata dictionary).
+    public var logger: Logger {
+        var logger = client.logger
+        logger[metadataKey: "socket.id"] = "\(id)"
+        logger[metadataKey: "socket.nsp"] = "\(namespace.name)"
+        return logger
+    }
 
     /// The event loop the socket lives on (kept here: broadcasts read it for every recipient).
     public let eventLoop: any EventLoop
@@ -91,7 +97,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     init(
         id: String, namespace: SocketIONamespace, client: SocketIOClientConnection, handshake: SocketIOHandshake,
-        logger: Logger, restoring session: SocketIORecoveredSession? = nil
+        restoring session: SocketIORecoveredSession? = nil
     ) {
         let id = session?.session.sid ?? id
         self.id = id
@@ -103,10 +109,6 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.eventLoop = client.connection.eventLoop
         self.engineConnection = client.connection
         self.handshake = handshake
-        var logger = logger
-        logger[metadataKey: "socket.id"] = "\(id)"
-        logger[metadataKey: "socket.nsp"] = "\(namespace.name)"
-        self.logger = logger
         if let session { shared.withLockedValue { $0.data = session.session.data } }
         if let limit = client.server.configuration.eventRateLimit {
             loopState.rateLimiter = TokenBucket(capacity: limit.burst, refillPerSecond: limit.eventsPerSecond)
@@ -469,19 +471,20 @@ public final class SocketIOSocket: @unchecked Sendable {
     }
 
     /// Sends pre-encoded messages if the socket is still connected, registering the broadcast's
-    /// acknowledgement first when there is one. On loop.
+    /// acknowledgement first when there is one; returns whether it sent them. On loop.
+    ///
+    /// It does not count the packet in the `packets_sent` metric: the caller counts a batch of deliveries once.
     func deliverOnLoop(
         _ messages: [OutboundEngineMessage], ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)? = nil,
         packet: SocketIOPacket? = nil, volatile: Bool = false
-    ) {
+    ) -> Bool {
         eventLoop.assertInEventLoop()
-        guard loopState.phase == .connected else { return }
+        guard loopState.phase == .connected else { return false }
         if volatile && !engineConnection.isWritable {
             client.server.metrics.volatileDropped(namespace: namespace.name)
-            return
+            return false
         }
         if let packet { notifyOutgoing(packet) }
-        client.server.metrics.sent(.event)
         if let ack {
             let callback = ack.callback
             loopState.pendingAcks[ack.id] = PendingAck(callback: { result in
@@ -490,6 +493,7 @@ public final class SocketIOSocket: @unchecked Sendable {
             }, timeout: nil)
         }
         engineConnection.send(messages)
+        return true
     }
 
     /// Forgets the acknowledgement `id` (a broadcast gave up waiting). On loop.

@@ -1,0 +1,83 @@
+import EngineIO
+import NIOCore
+import NIOEmbedded
+@testable import SwitchboardTransport
+import Testing
+
+/// Counts the writes and flushes that reach the socket end of the pipeline.
+final class FlushCounter: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    var writes = 0
+    var flushes = 0
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        writes += 1
+        context.write(data, promise: promise)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        flushes += 1
+        context.flush()
+    }
+}
+
+@Suite("WebSocket write batching: one flush per connection per event-loop tick")
+struct WriteBatchingTests {
+    static func message(_ text: String) -> OutboundEngineMessage {
+        OutboundEngineMessage(text: ByteBuffer(string: text))
+    }
+
+    func makeChannel(loop: EmbeddedEventLoop, context: EngineLoopContext?) throws -> (EmbeddedChannel, FlushCounter, EngineWebSocketHandler) {
+        let counter = FlushCounter()
+        let handler = try EngineWebSocketHandler(maxMessageSize: 1_000, outboundHardLimit: nil, loopContext: context)
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandler(counter)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        return (channel, counter, handler)
+    }
+
+    @Test func packetsWrittenInOneTickLeaveInOneFlush() throws {
+        let loop = EmbeddedEventLoop()
+        let (channel, counter, handler) = try makeChannel(loop: loop, context: nil)
+        handler.write([Self.message("a")])
+        handler.write([Self.message("b"), Self.message("c")])
+        handler.write([ByteBuffer(string: "raw")])
+        #expect(counter.flushes == 0, "nothing is flushed before the tick ends")
+        loop.run()
+        #expect(counter.writes == 4)
+        #expect(counter.flushes == 1)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("a").webSocketFrame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("b").webSocketFrame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("c").webSocketFrame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(string: "raw"))
+        _ = try channel.finish()
+    }
+
+    @Test func eachTickGetsItsOwnFlush() throws {
+        let loop = EmbeddedEventLoop()
+        let (channel, counter, handler) = try makeChannel(loop: loop, context: nil)
+        handler.write([Self.message("a")])
+        loop.run()
+        handler.write([Self.message("b")])
+        loop.run()
+        loop.run()
+        #expect(counter.flushes == 2)
+        _ = try channel.finish()
+    }
+
+    @Test func connectionsOfOneLoopShareTheEndOfTickFlush() throws {
+        let loop = EmbeddedEventLoop()
+        let context = EngineLoopContext(eventLoop: loop, metrics: nil, now: 0)
+        let first = try makeChannel(loop: loop, context: context)
+        let second = try makeChannel(loop: loop, context: context)
+        for _ in 0..<3 {
+            first.2.write([Self.message("to first")])
+            second.2.write([Self.message("to second")])
+        }
+        loop.run()
+        #expect(first.1.writes == 3 && first.1.flushes == 1)
+        #expect(second.1.writes == 3 && second.1.flushes == 1)
+        _ = try first.0.finish()
+        _ = try second.0.finish()
+    }
+}
