@@ -326,10 +326,15 @@ final class EngineWebSocketConnection: Sendable {
 
     /// Writes the shared frames of Engine.IO messages (from any thread).
     func write(_ messages: [OutboundEngineMessage]) {
-        if eventLoop.inEventLoop {
-            handler.value.write(messages)
-        } else {
-            eventLoop.execute { self.handler.value.write(messages) }
+        switch backing {
+        case .channel(_, let handler):
+            if eventLoop.inEventLoop {
+                handler.value.write(messages)
+            } else {
+                eventLoop.execute { handler.value.write(messages) }
+            }
+        case .relay(let write, _):
+            write(messages.map(\.webSocketFrame))
         }
     }
 
