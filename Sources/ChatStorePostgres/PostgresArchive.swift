@@ -117,7 +117,7 @@ public final class PostgresArchive: MessageArchive {
     }
 
     /// The columns ``copy(_:)`` writes, in ``PostgresCopyText``'s order.
-    static let copyColumns = ["id", "room", "client_message_id", "sender", "body", "created_at", "edited_at", "deleted_at", "metadata"]
+    package static let copyColumns = ["id", "room", "client_message_id", "sender", "body", "created_at", "edited_at", "deleted_at", "metadata"]
 
     /// Writes `chunk` with one `COPY … FROM STDIN` (its own transaction) and returns its size.
     private func copy(_ chunk: [StoredMessage]) async throws -> Int {
@@ -133,7 +133,7 @@ public final class PostgresArchive: MessageArchive {
     }
 
     /// Whether `error` is PostgreSQL's unique-violation error (SQLSTATE 23505).
-    private static func isUniqueViolation(_ error: any Error) -> Bool {
+    package static func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
 

@@ -1,5 +1,6 @@
 import ChatStore
 import ChatStorePostgres
+import NIOCore
 import PostgresNIO
 import Testing
 
@@ -106,6 +107,30 @@ import Testing
             let total = try await first + second
             #expect(total == 10_000)
             #expect(try await archive.count() == 10_000)
+        }
+    }
+
+    /// The fast path's fallback hinges on recognising the error a `COPY` of an existing ID raises.
+    @Test(.timeLimit(.minutes(1)))
+    func aCopyOfAnExistingIDFailsWithTheUniqueViolationTheFallbackWaitsFor() async throws {
+        try await withPostgresArchive { (archive, _) async throws in
+            try await archive.insertBatch([stored(1)])
+            var buffer = ByteBuffer()
+            buffer.writeString("\(stored(1).id.rawValue)\tr\tc\ts\tb\t1\t\\N\t\\N\t{}\n")
+            let rowCopy = buffer
+            var thrown: (any Error)?
+            do {
+                try await archive.client.withConnection { connection in
+                    try await connection.copyFrom(table: "chat_messages", columns: PostgresArchive.copyColumns, logger: testLogger) { writer in
+                        try await writer.write(rowCopy)
+                    }
+                }
+            } catch {
+                thrown = error
+            }
+            #expect(thrown.map(PostgresArchive.isUniqueViolation) == true, "\(String(describing: thrown))")
+            let connectionRefused = ChatStoreError(.unavailable, "down")
+            #expect(!PostgresArchive.isUniqueViolation(connectionRefused))
         }
     }
 }

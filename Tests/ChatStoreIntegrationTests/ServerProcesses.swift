@@ -79,7 +79,7 @@ final class DurableRedisProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             guard process.isRunning else {
                 let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
@@ -91,7 +91,7 @@ final class DurableRedisProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw ServerProcessError(description: "redis-server did not listen on \(port) within 10 s")
+        throw ServerProcessError(description: "redis-server did not listen on \(port) within 30 s")
     }
 
     /// Kills the server at once (SIGKILL), as a crash would.
