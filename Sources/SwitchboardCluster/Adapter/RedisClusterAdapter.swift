@@ -143,7 +143,8 @@ public final class RedisClusterAdapter: SocketIOAdapter {
         requests.addAckSink(requestID, timeout: timeout, ack)
         let broadcast = ClusterBroadcast(
             id: node.nextBroadcastID(), selection: ClusterSelection(options), volatile: options.flags.volatile,
-            compress: options.flags.compress, ack: ClusterBroadcast.Ack(requestID: requestID, ackID: ackID),
+            compress: options.flags.compress,
+            ack: ClusterBroadcast.Ack(requestID: requestID, ackID: ackID, timeoutMilliseconds: timeout.nanoseconds / 1_000_000),
             frames: messages.map(ClusterFrame.init)
         )
         let (node, channel) = (node, namespaceChannel)
@@ -364,9 +365,15 @@ public final class RedisClusterAdapter: SocketIOAdapter {
         }
         var messages = [OutboundEngineMessage(text: rewritten, allocator: allocator)]
         messages += broadcast.frames.dropFirst().map { $0.outbound(allocator: allocator) }
-        let count = context.deliver(messages, to: local.sockets(matching: options), ackID: localAckID) { arguments in
+        let recipients = local.sockets(matching: options)
+        let count = context.deliver(messages, to: recipients, ackID: localAckID) { arguments in
             node.answer(.broadcastAck(requestID: requestID, arguments: arguments), namespace: namespace, to: sender)
         }
         node.answer(.clientCount(requestID: requestID, count: count), namespace: namespace, to: sender)
+        // Sockets that never answer forget the acknowledgement once the sender stopped waiting.
+        let context = context
+        node.eventLoopGroup.any().scheduleTask(in: .milliseconds(ack.timeoutMilliseconds)) {
+            context.forgetAck(localAckID, for: recipients)
+        }
     }
 }
