@@ -83,6 +83,14 @@ struct RecoveryClusterTests {
         storeA.saveSession(session)
         storeA.saveSession(SocketIOSession(namespace: "/", sid: "sid2", pid: "pid2", rooms: ["sid2"], data: .null))
 
+        // The writes are fire and forget on node A's connection: wait until they landed.
+        let redisClient = RedisClient(configuration: redis.configuration)
+        defer { Task { await redisClient.shutdown() } }
+        try await eventually("node A's writes reached Redis") {
+            let sessions = try? await redisClient.send(RESPCommand("KEYS", "store-session#*"))
+            let events = try? await redisClient.send(RESPCommand("XLEN", "store-packets#/"))
+            return sessions?.elements?.count == 2 && events?.integer == 5
+        }
         let restored = await restore(storeB, pid: "pid", offset: "o1")
         #expect(restored?.session == session)
         #expect(restored?.missedPackets == [["b", "o2"], ["f", "o6"]])
@@ -112,7 +120,16 @@ struct RecoveryClusterTests {
         try await cluster.waitForSubscribers(cluster.roomChannel("room"), count: 1)
 
         cluster.redis.kill()
-        try await cluster.redis.start()
+        // The nodes keep reconnecting to the dead port; a connect to a free loopback port in the
+        // ephemeral range can connect to itself for a moment and hold the port, so retry the bind.
+        for attempt in 1...10 {
+            do {
+                try await cluster.redis.start()
+                break
+            } catch where attempt < 10 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
 
         try await cluster.waitForSubscribers(cluster.roomChannel("room"), count: 1)
         try await cluster.waitForSubscribers("\(cluster.prefix)#/#", count: 2)
