@@ -252,3 +252,15 @@ def test_retries_resend_the_same_packet_until_acknowledged(client_page, server, 
     """, transports)
 
     assert result == {"first": [None, 2, 1], "second": "next in the queue"}
+
+
+def test_extra_headers_reach_the_server_over_polling(client_page, server):
+    # Browsers cannot set headers on a WebSocket; over polling they go with every request (CORS preflight).
+    result = run(client_page, server, """
+        const socket = open("", { transports: ["polling"], extraHeaders: { "X-Client": "browser" } });
+        await once(socket, "connect");
+        return await new Promise((resolve) =>
+          socket.timeout(5000).emit("handshake-info", "none", "x-client", (error, ...values) => resolve(values)));
+    """)
+
+    assert result == [None, "browser"]
