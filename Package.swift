@@ -297,7 +297,7 @@ let package = Package(
         .executableTarget(
             name: "chatstore-bench",
             dependencies: [
-                "ChatStore", "ChatStorePostgres", "ChatStoreSQLite",
+                "ChatStore", "ChatStorePostgres", "ChatStoreSQLite", "ChatStoreRedis", "SwitchboardRedis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -44,33 +44,21 @@ public struct ChatStorage: Sendable {
         backupCron: String = "* * * * *",
         logger: Logger
     ) async throws -> ChatStorage {
+        // Options first, so that a typo fails before anything is opened.
         let schedule = try CronSchedule(backupCron)
+        let redisConfiguration: RedisConfiguration?
+        do {
+            redisConfiguration = try redisURL.map { url throws(RedisError) in try RedisConfiguration(url: url) }
+        } catch {
+            throw ChatStoreError(.invalidArgument, "invalid Redis URL", underlying: error)
+        }
+        let postgresConfiguration = try postgresURL.map { url throws(ChatStoreError) in try PostgresClient.Configuration(chatURL: url) }
         var closers: [@Sendable () async -> Void] = []
         do {
-            let hotStore: any HotStore
-            if let redisURL {
-                let configuration: RedisConfiguration
-                do {
-                    configuration = try RedisConfiguration(url: redisURL)
-                } catch {
-                    throw ChatStoreError(.invalidArgument, "invalid Redis URL", underlying: error)
-                }
-                let client = RedisClient(configuration: configuration, logger: logger)
-                closers.append { await client.shutdown() }
-                do {
-                    try await client.send(RESPCommand("PING"))
-                } catch {
-                    throw ChatStoreError(.unavailable, "cannot reach Redis at \(configuration.host):\(configuration.port)", underlying: error)
-                }
-                hotStore = RedisHotStore(client: client)
-            } else {
-                hotStore = InMemoryHotStore()
-            }
-
             let archive: any MessageArchive
             let directory: any ChatDirectory
-            if let postgresURL {
-                let client = PostgresClient(configuration: try PostgresClient.Configuration(chatURL: postgresURL), backgroundLogger: logger)
+            if let postgresConfiguration {
+                let client = PostgresClient(configuration: postgresConfiguration, backgroundLogger: logger)
                 // The client serves queries only while `run()` goes on; the storage service stops it last.
                 let runner = Task { await client.run() }
                 closers.append { runner.cancel() }
@@ -85,6 +73,21 @@ public struct ChatStorage: Sendable {
                 try await sqlite.migrate()
                 archive = sqlite
                 directory = SQLiteChatDirectory(sharing: sqlite)
+            }
+
+            let hotStore: any HotStore
+            if let configuration = redisConfiguration {
+                let client = RedisClient(configuration: configuration, logger: logger)
+                closers.append { await client.shutdown() }
+                do {
+                    try await client.send(RESPCommand("PING"))
+                } catch {
+                    throw ChatStoreError(.unavailable, "cannot reach Redis at \(configuration.host):\(configuration.port)", underlying: error)
+                }
+                hotStore = RedisHotStore(client: client)
+            } else {
+                // New IDs must stay above the archived ones even if the clock stepped back across a restart.
+                hotStore = InMemoryHotStore(startingAfter: try await archive.readCheckpoint())
             }
 
             let messages = MessageStore(

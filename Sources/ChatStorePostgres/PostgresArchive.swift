@@ -19,13 +19,21 @@ public final class PostgresArchive: MessageArchive {
     private let logger: Logger
     private let operation: PostgresOperation
 
-    /// Rows per `INSERT` statement; larger batches are split (each statement has 9 array parameters).
-    public static let rowsPerStatement = 2_500
+    /// Rows per `COPY` or `INSERT` statement (1…, default 2 500); larger batches are split.
+    public let rowsPerStatement: Int
     /// How many statements of one batch run at once, each on its own pooled connection (1…, default 4).
     public let insertConcurrency: Int
+    /// Whether batches newer than everything archived go in with `COPY` (default) rather than `INSERT`;
+    /// off only to compare the two.
+    public let copiesNewBatches: Bool
 
     /// Creates an archive over `client`. Call ``migrate()`` before use.
-    public init(client: PostgresClient, logger: Logger, operationTimeout: Duration = .seconds(30), insertConcurrency: Int = 4) {
+    public init(
+        client: PostgresClient, logger: Logger, operationTimeout: Duration = .seconds(30), insertConcurrency: Int = 4,
+        copiesNewBatches: Bool = true, rowsPerStatement: Int = 2_500
+    ) {
+        self.copiesNewBatches = copiesNewBatches
+        self.rowsPerStatement = max(1, rowsPerStatement)
         self.client = client
         self.insertConcurrency = max(1, insertConcurrency)
         self.logger = logger
@@ -54,11 +62,11 @@ public final class PostgresArchive: MessageArchive {
     @discardableResult
     public func insertBatch(_ messages: [StoredMessage]) async throws -> Int {
         guard !messages.isEmpty else { return 0 }
-        let size = Self.rowsPerStatement
+        let size = rowsPerStatement
         let chunks = stride(from: 0, to: messages.count, by: size).map { Array(messages[$0..<min($0 + size, messages.count)]) }
         return try await operation.run("insert batch") { [self] in
             var copied = 0
-            if let oldest = messages.lazy.map(\.id.rawValue).min(), try await newestArchivedID() < oldest {
+            if copiesNewBatches, let oldest = messages.lazy.map(\.id.rawValue).min(), try await newestArchivedID() < oldest {
                 let (count, failure) = await forEachChunk(chunks) { try await self.copy($0) }
                 guard let failure else { return count }
                 guard Self.isUniqueViolation(failure) else { throw failure }
@@ -109,7 +117,7 @@ public final class PostgresArchive: MessageArchive {
     }
 
     /// The columns ``copy(_:)`` writes, in ``PostgresCopyText``'s order.
-    static let copyColumns = ["id", "room", "client_message_id", "sender", "body", "created_at", "edited_at", "deleted_at", "metadata"]
+    package static let copyColumns = ["id", "room", "client_message_id", "sender", "body", "created_at", "edited_at", "deleted_at", "metadata"]
 
     /// Writes `chunk` with one `COPY … FROM STDIN` (its own transaction) and returns its size.
     private func copy(_ chunk: [StoredMessage]) async throws -> Int {
@@ -125,7 +133,7 @@ public final class PostgresArchive: MessageArchive {
     }
 
     /// Whether `error` is PostgreSQL's unique-violation error (SQLSTATE 23505).
-    private static func isUniqueViolation(_ error: any Error) -> Bool {
+    package static func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
 

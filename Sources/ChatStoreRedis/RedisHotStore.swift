@@ -76,7 +76,11 @@ public final class RedisHotStore: HotStore {
                     throw ChatStoreError(.malformedRecord, "append script answered \(reply)")
                 }
                 let id = try RedisStreamEntry.messageID(parts[1])
-                return AppendResult(message: message.stored(as: id), isDuplicate: flag == 0)
+                guard flag == 0 else { return AppendResult(message: message.stored(as: id), isDuplicate: false) }
+                // A repeat: answer with the message as stored (the first submission, with any change since),
+                // or as submitted if it has been trimmed meanwhile.
+                let earlier = try await self.message(id, in: message.room)
+                return AppendResult(message: earlier ?? message.stored(as: id), isDuplicate: true)
             } catch let error as RedisError where Self.isTransient(error) && ContinuousClock.now + delay < deadline {
                 // Idempotent, so retrying a command whose reply was lost cannot store the message twice.
                 try await Task.sleep(for: delay)
@@ -156,8 +160,17 @@ public final class RedisHotStore: HotStore {
             guard entries.count == 2_000, let last = entries.last?.elements?.first?.string else { break }
             start = "(\(last)"
         }
-        for room in rooms {
-            try await send(RESPCommand("XTRIM", roomKey(room), "MINID", "\(threshold)"))
+        // One XTRIM per room, up to 32 in flight on the pipelined client rather than one round trip each.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var waiting = rooms.makeIterator()
+            func trimNext() -> Bool {
+                guard let room = waiting.next() else { return false }
+                let key = roomKey(room)
+                group.addTask { try await self.send(RESPCommand("XTRIM", key, "MINID", "\(threshold)")) }
+                return true
+            }
+            for _ in 0..<32 { guard trimNext() else { break } }
+            while try await group.next() != nil { _ = trimNext() }
         }
         // Changes go before the feed entries that name them, so an interrupted trim leaves none behind.
         if !ids.isEmpty, try await send(RESPCommand("EXISTS", changesKey)).integer == 1 {

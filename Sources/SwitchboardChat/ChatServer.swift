@@ -83,10 +83,15 @@ public final class ChatServer: Service, Sendable {
         return port
     }
 
-    /// Stops the timers and the HTTP server (closing every session).
+    /// Stops the timers and the HTTP server (closing every session), then runs the backup job once so that
+    /// messages held only in a memory hot store reach the archive before the process ends.
     public func stop() async {
         ticker.withLockedValue { $0?.cancel() }
         await http.stop()
+        if let backup = service.messages.backup {
+            let summary = await backup.runOnce()
+            if summary.gaveUp { service.logger.error("final backup gave up; recent messages may be lost") }
+        }
     }
 
     /// Serves until graceful shutdown.

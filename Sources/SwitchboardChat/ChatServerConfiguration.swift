@@ -8,7 +8,7 @@ public struct ChatServerConfiguration: Sendable {
     public var dataDirectory: String
     /// Input and rate limits.
     public var limits: ChatLimits
-    /// The HS256 secret of access tokens (at least 16 bytes); `nil` uses `<dataDirectory>/jwt-secret`,
+    /// The HS256 secret of access tokens (at least 32 bytes); `nil` uses `<dataDirectory>/jwt-secret`,
     /// created with a random secret on first start.
     public var jwtSecret: String?
     /// Access token lifetime, in seconds (default 12 h).

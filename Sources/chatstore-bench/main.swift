@@ -1,10 +1,13 @@
 // `chatstore-bench`: measures backup throughput into PostgreSQL and history-page latency.
 //
-// Usage: chatstore-bench [--archive postgres|memory] [--host 127.0.0.1] [--port 5432] [--user postgres] [--database postgres]
+// Usage: chatstore-bench [--archive postgres|memory] [--insert copy|insert] [--concurrency 4] [--chunk 2500] [--host 127.0.0.1] [--port 5432] [--user postgres] [--database postgres]
 //                        [--messages 1000000] [--batch 10000] [--rooms 1000] [--pages 5000] [--page-size 50]
 //
 // Expects a reachable PostgreSQL (trust auth); it creates its tables in the given database and empties
 // them first. Prints one line per figure.
+//
+// `chatstore-bench backup-loop --port <postgres> --redis-port <redis> [--batch 200]` instead runs the backup
+// job from a Redis hot store into PostgreSQL over and over until killed: the victim of the SIGKILL test.
 import ChatStore
 import ChatStorePostgres
 import Histogram
@@ -23,6 +26,12 @@ struct Options {
     var pageSize = 50
     /// `postgres`, or `memory` to measure the job's own overhead without a database.
     var archive = "postgres"
+    /// `copy` (COPY for batches newer than the archive, the default) or `insert` (UNNEST inserts only).
+    var insert = "copy"
+    /// Statements of one batch in flight at once.
+    var concurrency = 4
+    /// Rows per statement.
+    var chunk = 2_500
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -39,6 +48,9 @@ struct Options {
             case "--pages": pages = Int(value)!
             case "--page-size": pageSize = Int(value)!
             case "--archive": archive = value
+            case "--insert": insert = value
+            case "--concurrency": concurrency = Int(value)!
+            case "--chunk": chunk = Int(value)!
             default: fatalError("unknown option \(flag)")
             }
         }
@@ -47,6 +59,10 @@ struct Options {
 
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+if CommandLine.arguments.dropFirst().first == "backup-loop" {
+    try await runBackupLoop(Array(CommandLine.arguments.dropFirst(2)))
 }
 
 let options = Options(CommandLine.arguments)
@@ -58,7 +74,10 @@ let configuration = PostgresClient.Configuration(
 )
 let client = PostgresClient(configuration: configuration)
 let runner = Task { await client.run() }
-let postgres = PostgresArchive(client: client, logger: logger)
+let postgres = PostgresArchive(
+    client: client, logger: logger, insertConcurrency: options.concurrency, copiesNewBatches: options.insert == "copy",
+    rowsPerStatement: options.chunk
+)
 let archive: any MessageArchive
 if options.archive == "memory" {
     archive = InMemoryArchive()
@@ -104,6 +123,8 @@ for index in 0..<10_000 {
 }
 let reader = HistoryReader(hotStore: hot, archive: archive)
 var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+var newestPages = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+var deepPages = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
 var generator = SystemRandomNumberGenerator()
 for _ in 0..<options.pages {
     let room = "room\(Int.random(in: 0..<options.rooms, using: &generator))"
@@ -114,11 +135,14 @@ for _ in 0..<options.pages {
     let page = try await reader.page(room: room, before: cursor, limit: options.pageSize)
     let elapsed = ContinuousClock.now - start
     precondition(page.messages.count <= options.pageSize)
-    _ = histogram.record(UInt64(seconds(elapsed) * 1_000_000))
+    let micros = UInt64(seconds(elapsed) * 1_000_000)
+    _ = histogram.record(micros)
+    _ = cursor == nil ? newestPages.record(micros) : deepPages.record(micros)
 }
 print(
     "history page (\(options.pageSize) msgs, \(options.pages) reads): p50 \(histogram.valueAtPercentile(50)) µs, "
-        + "p99 \(histogram.valueAtPercentile(99)) µs, max \(histogram.max) µs"
+        + "p99 \(histogram.valueAtPercentile(99)) µs, max \(histogram.max) µs; newest pages p50 \(newestPages.valueAtPercentile(50)) µs "
+        + "p99 \(newestPages.valueAtPercentile(99)) µs; deeper pages p50 \(deepPages.valueAtPercentile(50)) µs p99 \(deepPages.valueAtPercentile(99)) µs"
 )
 runner.cancel()
 

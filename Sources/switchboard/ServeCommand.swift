@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "PEM private key for HTTPS/WSS (env SWITCHBOARD_TLS_KEY); needs --tls-cert.")
     var tlsKey: String?
 
-    @Option(name: .long, help: "HS256 secret for access tokens, ≥ 16 bytes (env SWITCHBOARD_JWT_SECRET; default: generated once into <data-dir>/jwt-secret).")
+    @Option(name: .long, help: "HS256 secret for access tokens, ≥ 32 bytes (env SWITCHBOARD_JWT_SECRET; default: generated once into <data-dir>/jwt-secret).")
     var jwtSecret: String?
 
     @Option(name: .long, help: "Access token lifetime: seconds or 30m, 12h, 7d (env SWITCHBOARD_TOKEN_TTL, default 12h).")

@@ -1,5 +1,6 @@
 import ChatStore
 import ChatStorePostgres
+import NIOCore
 import PostgresNIO
 import Testing
 
@@ -62,6 +63,74 @@ import Testing
             #expect(try await archive.message(original.id, in: "r") == tombstone)
             #expect(try await archive.apply(.edit(body: "back", at: original.createdAt + 90), to: original.id, in: "r") == tombstone)
             #expect(try await archive.messages(in: "r", before: nil, limit: 5) == [stored(3), tombstone])
+        }
+    }
+}
+
+@Suite(.serialized) struct PostgresCopyTests {
+    @Test(.timeLimit(.minutes(1)))
+    func textThatNeedsEscapingRoundTripsThroughTheCopyPath() async throws {
+        try await withPostgresArchive { (archive, _) async throws in
+            let awkward = ["tab\there", "line\nbreak\r\n", "back\\slash \\N", "bell\u{07}and\u{1F}unit", "", "plain ✓ ünïcode 🎉"]
+            let messages = awkward.enumerated().map { index, body in
+                var message = NewMessage(clientMessageID: "c\t\(index)", room: "r\\oom", sender: "s\n", body: body, metadata: ["k\t": "v\n\\"])
+                    .stored(as: MessageID(milliseconds: 1_800_000_000_000 + UInt64(index), sequence: 0)!)
+                if index == 1 { message.editedAt = 5 }
+                return message
+            }
+            #expect(try await archive.insertBatch(messages) == messages.count)  // empty archive: the COPY path
+            #expect(try await archive.messages(in: "r\\oom", before: nil, limit: 10) == messages.reversed())
+            #expect(try await archive.insertBatch(messages) == 0)  // a repeat takes the idempotent path
+            #expect(try await archive.count() == messages.count)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aBatchOverlappingArchivedMessagesInsertsOnlyTheNewOnes() async throws {
+        try await withPostgresArchive { (archive, _) async throws in
+            let messages = (0..<6_000).map { stored($0) }
+            #expect(try await archive.insertBatch(Array(messages[2_000..<3_000])) == 1_000)
+            // Older than the newest archived: the idempotent path, whatever the chunking.
+            #expect(try await archive.insertBatch(messages) == 5_000)
+            #expect(try await archive.count() == 6_000)
+        }
+    }
+
+    /// Two writers racing with the same batch (two servers backing up one Redis): both may see an empty
+    /// archive and COPY; the loser's chunks fail on the primary key and it falls back to the idempotent path.
+    @Test(.timeLimit(.minutes(1)))
+    func racingWritersOfOneBatchStoreEachMessageOnceAndCountItOnce() async throws {
+        try await withPostgresArchive { (archive, _) async throws in
+            let messages = (0..<10_000).map { stored($0) }
+            async let first = archive.insertBatch(messages)
+            async let second = archive.insertBatch(messages)
+            let total = try await first + second
+            #expect(total == 10_000)
+            #expect(try await archive.count() == 10_000)
+        }
+    }
+
+    /// The fast path's fallback hinges on recognising the error a `COPY` of an existing ID raises.
+    @Test(.timeLimit(.minutes(1)))
+    func aCopyOfAnExistingIDFailsWithTheUniqueViolationTheFallbackWaitsFor() async throws {
+        try await withPostgresArchive { (archive, _) async throws in
+            try await archive.insertBatch([stored(1)])
+            var buffer = ByteBuffer()
+            buffer.writeString("\(stored(1).id.rawValue)\tr\tc\ts\tb\t1\t\\N\t\\N\t{}\n")
+            let rowCopy = buffer
+            var thrown: (any Error)?
+            do {
+                try await archive.client.withConnection { connection in
+                    try await connection.copyFrom(table: "chat_messages", columns: PostgresArchive.copyColumns, logger: testLogger) { writer in
+                        try await writer.write(rowCopy)
+                    }
+                }
+            } catch {
+                thrown = error
+            }
+            #expect(thrown.map(PostgresArchive.isUniqueViolation) == true, "\(String(describing: thrown))")
+            let connectionRefused = ChatStoreError(.unavailable, "down")
+            #expect(!PostgresArchive.isUniqueViolation(connectionRefused))
         }
     }
 }

@@ -140,6 +140,9 @@ import Testing
             #expect(try await store.messages(in: "lobby", before: nil, limit: 10) == [deleted!, edited!])
             #expect(try await store.pending(after: nil, limit: 10) == [edited!, deleted!])
             #expect(try await store.message(first.id, in: "lobby") == edited)
+            var repeated = newMessage(1)
+            repeated.body = "a retry with other text"
+            #expect(try await store.append(repeated) == AppendResult(message: edited!, isDuplicate: true))
             try await store.trim(upTo: second.id)
             #expect(try await store.message(first.id, in: "lobby") == nil)
             #expect(try await store.apply(.edit(body: "late", at: 300), to: first.id, in: "lobby") == nil)

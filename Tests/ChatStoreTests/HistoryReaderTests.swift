@@ -1,4 +1,5 @@
 @testable import ChatStore
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite struct HistoryReaderTests {
@@ -57,6 +58,42 @@ import Testing
                 }
             }
         }
+    }
+
+    /// An archive that counts history reads and records their cursors and limits.
+    final class RecordingArchive: MessageArchive {
+        let inner = InMemoryArchive()
+        let reads = NIOLockedValueBox<[(MessageID?, Int)]>([])
+        func migrate() async throws {}
+        func insertBatch(_ messages: [StoredMessage]) async throws -> Int { try await inner.insertBatch(messages) }
+        func messages(in room: String, before: MessageID?, limit: Int) async throws -> [StoredMessage] {
+            reads.withLockedValue { $0.append((before, limit)) }
+            return try await inner.messages(in: room, before: before, limit: limit)
+        }
+        func readCheckpoint() async throws -> MessageID? { nil }
+        func writeCheckpoint(_ id: MessageID) async throws {}
+        func message(_ id: MessageID, in room: String) async throws -> StoredMessage? { try await inner.message(id, in: room) }
+        func apply(_ change: MessageChange, to id: MessageID, in room: String) async throws -> StoredMessage? {
+            try await inner.apply(change, to: id, in: room)
+        }
+    }
+
+    @Test func theArchiveIsAskedOnlyForWhatLiesBelowTheHotStoresOldestAnswer() async throws {
+        let hot = InMemoryHotStore()
+        let archive = RecordingArchive()
+        var all: [StoredMessage] = []
+        for index in 0..<10 { all.append(try await hot.append(newMessage(index)).message) }
+        try await archive.insertBatch(Array(all[0..<6]))
+        try await hot.trim(upTo: all[3].id)  // hot: 4…9, archive: 0…5
+        let reader = HistoryReader(hotStore: hot, archive: archive)
+        let full = try await reader.page(room: "lobby", limit: 5)
+        #expect(full.messages == Array(all[5...].reversed()) && full.nextCursor == all[5].id)
+        #expect(archive.reads.withLockedValue { $0.isEmpty })
+        let rest = try await reader.page(room: "lobby", before: full.nextCursor, limit: 3)
+        #expect(rest.messages == [all[4], all[3], all[2]] && rest.nextCursor == all[2].id)
+        #expect(archive.reads.withLockedValue { $0.map(\.0) == [all[4].id] && $0.map(\.1) == [2] })
+        let last = try await reader.page(room: "lobby", before: rest.nextCursor, limit: 3)
+        #expect(last.messages == [all[1], all[0]] && last.nextCursor == nil)
     }
 
     @Test func readerWithoutArchiveServesTheHotStore() async throws {

@@ -16,6 +16,14 @@ import Testing
         #expect(third.message.body == "message 3" && third.message.metadata == ["i": "3"])
     }
 
+    @Test func idsStayAboveTheGivenStartEvenWhenTheClockIsBehind() async throws {
+        let clock = TestClock()
+        let archived = MessageID(milliseconds: UInt64(clock.now) + 60_000, sequence: 7)!
+        let store = InMemoryHotStore(clock: clock.function, startingAfter: archived)
+        let first = try await store.append(newMessage(1)).message
+        #expect(first.id > archived && first.id.milliseconds == archived.milliseconds)
+    }
+
     @Test func appendIsIdempotentOnRoomAndClientMessageID() async throws {
         let store = InMemoryHotStore()
         let first = try await store.append(newMessage(1))

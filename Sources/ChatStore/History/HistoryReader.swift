@@ -15,10 +15,13 @@ public struct HistoryPage: Hashable, Sendable {
 /// Reads a room's history across the hot store and the archive as one seamless, newest-first sequence.
 ///
 /// A message may be only in the hot store (not yet archived), in both (archived, not yet trimmed) or only
-/// in the archive (trimmed). The reader asks both sources for the page and merges them by ID, dropping
-/// duplicates. It reads the hot store *before* the archive: the backup job trims only after the archive
-/// committed, so a message missing from the hot store read was already in the archive when it is read,
-/// and no message can slip between the two reads.
+/// in the archive (trimmed). The backup job trims only what the archive has committed, and only a prefix:
+/// every trimmed message is older than every message still in the hot store. So the reader asks the hot
+/// store first, and the archive only for what lies *below* the hot store's oldest answer:
+/// - a full page from the hot store is the answer (nothing missing from it can be newer than its oldest);
+/// - otherwise the archive fills the rest of the page with messages older than the hot store's oldest.
+/// Reading the hot store first also means no message can slip between the two reads: one missing from the
+/// hot store's answer was already in the archive when it was read.
 public struct HistoryReader: Sendable {
     /// The recent-message store.
     public let hotStore: any HotStore
@@ -40,9 +43,10 @@ public struct HistoryReader: Sendable {
     public func page(room: String, before: MessageID? = nil, limit: Int) async throws -> HistoryPage {
         try MessageLimits.checkPageLimit(limit, maximum: maxPageSize)
         let hot = try await hotStore.messages(in: room, before: before, limit: limit)
-        // The hot store alone fills the page only if the archive cannot hold anything newer than its
-        // oldest entry; the archive can (archived but not yet trimmed), so always ask it when present.
-        let archived = try await archive?.messages(in: room, before: before, limit: limit) ?? []
+        guard let archive, hot.count < limit else {
+            return HistoryPage(messages: hot, nextCursor: hot.count < limit ? nil : hot.last?.id)
+        }
+        let archived = try await archive.messages(in: room, before: hot.last?.id ?? before, limit: limit - hot.count)
         return Self.merge(hot: hot, archived: archived, limit: limit)
     }
 

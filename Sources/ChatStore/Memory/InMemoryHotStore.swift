@@ -26,9 +26,17 @@ public final class InMemoryHotStore: HotStore {
     private let limits: MessageLimits
 
     /// Creates an empty store; `clock` returns milliseconds since the Unix epoch.
-    public init(limits: MessageLimits = MessageLimits(), clock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() }) {
+    ///
+    /// Pass the newest archived ID as `startingAfter` so that new IDs stay above it even if the clock stepped
+    /// back across a restart (the backup job treats IDs at or below its checkpoint as archived).
+    public init(
+        limits: MessageLimits = MessageLimits(),
+        clock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() },
+        startingAfter newestKnown: MessageID? = nil
+    ) {
         self.limits = limits
         self.clock = clock
+        state.withLockedValue { $0.generator = MessageIDGenerator(after: newestKnown) }
     }
 
     public func append(_ message: NewMessage) async throws -> AppendResult {

@@ -4,7 +4,7 @@ import Foundation
 /// with a random secret (mode 0600) so tokens survive a restart.
 enum JWTSecret {
     /// The shortest secret accepted, in bytes.
-    static let minimumBytes = 16
+    static let minimumBytes = 32
 
     /// The configured secret, or the one in `dataDirectory` (created if missing).
     static func resolve(configured: String?, dataDirectory: String) throws -> String {

@@ -18,10 +18,14 @@ public struct ChatLimits: Sendable, Hashable {
     public var maxHistoryLimit: Int
     /// Highest unread count reported per room; more is reported as this number (default 100).
     public var maxUnreadCount: Int
-    /// Failed logins (and registrations) an address may make in a burst (default 10).
+    /// Failed logins an address may make in a burst (default 10).
     public var loginBurst: Int
     /// Login attempts per second an address regains (default 1 every 6 s).
     public var loginsPerSecond: Double
+    /// Registrations an address may make in a burst (default 30).
+    public var registrationBurst: Int
+    /// Registrations per second an address regains (default 1 every 2 s).
+    public var registrationsPerSecond: Double
 
     /// Creates limits; every field has the contract's default.
     public init(
@@ -35,7 +39,9 @@ public struct ChatLimits: Sendable, Hashable {
         maxHistoryLimit: Int = 100,
         maxUnreadCount: Int = 100,
         loginBurst: Int = 10,
-        loginsPerSecond: Double = 1.0 / 6.0
+        loginsPerSecond: Double = 1.0 / 6.0,
+        registrationBurst: Int = 30,
+        registrationsPerSecond: Double = 0.5
     ) {
         self.maxTextLength = maxTextLength
         self.maxClientMessageIDLength = maxClientMessageIDLength
@@ -48,5 +54,7 @@ public struct ChatLimits: Sendable, Hashable {
         self.maxUnreadCount = maxUnreadCount
         self.loginBurst = loginBurst
         self.loginsPerSecond = loginsPerSecond
+        self.registrationBurst = registrationBurst
+        self.registrationsPerSecond = registrationsPerSecond
     }
 }

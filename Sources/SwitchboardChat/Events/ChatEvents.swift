@@ -53,7 +53,9 @@ final class ChatEvents: Sendable {
             let payload = EventPayload(value: arguments.first ?? .null)
             Task {
                 do {
-                    ack?(okAck(try await body(user, payload)))
+                    // Run the body first: `ack?(...)` would skip evaluating its argument when there is no ack.
+                    let reply = okAck(try await body(user, payload))
+                    ack?(reply)
                 } catch let error as ChatError {
                     ack?(error.ack)
                 } catch {

@@ -11,7 +11,7 @@ extension ChatService {
     func register(username rawUsername: String, password rawPassword: String, displayName: String?, address: String?)
         async throws(ChatError) -> SignedIn
     {
-        try admitLogin(from: address)
+        try admitRegistration(from: address)
         let username = try InputValidation.username(rawUsername)
         let password = try InputValidation.password(rawPassword)
         let displayName = try InputValidation.displayName(displayName, fallback: username)
@@ -37,7 +37,7 @@ extension ChatService {
     /// Checks a username and password; `bad_credentials` (as ``ChatError/Code/forbidden``) when wrong.
     /// Failures count against the address's login budget.
     func login(username rawUsername: String, password: String, address: String?) async throws(ChatError) -> SignedIn {
-        let key = "login:" + (address ?? "unknown")
+        let key = address ?? "unknown"
         if case .limited(let wait) = live.withLockedValue({ $0.loginLimiter.check(key, now: now) }) {
             throw ChatError(.rateLimited, "too many failed sign-ins; wait a little", retryAfterMilliseconds: wait)
         }
@@ -80,9 +80,9 @@ extension ChatService {
     }
 
     /// Takes a registration token of `address` (registrations cost a slow hash).
-    private func admitLogin(from address: String?) throws(ChatError) {
+    private func admitRegistration(from address: String?) throws(ChatError) {
         let now = self.now
-        let decision = live.withLockedValue { $0.loginLimiter.admit("register:" + (address ?? "unknown"), now: now) }
+        let decision = live.withLockedValue { $0.registrationLimiter.admit(address ?? "unknown", now: now) }
         if case .limited(let wait) = decision {
             throw ChatError(.rateLimited, "too many attempts; wait a little", retryAfterMilliseconds: wait)
         }

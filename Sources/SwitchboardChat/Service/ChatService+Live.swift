@@ -36,6 +36,7 @@ extension ChatService {
         return live.withLockedValue { state in
             state.sendLimiter.prune(now: now)
             state.loginLimiter.prune(now: now)
+            state.registrationLimiter.prune(now: now)
             return state.typing.expire(now: now)
         }
     }

@@ -12,6 +12,7 @@ final class ChatService: Sendable {
         var presence = PresenceCounter()
         var sendLimiter: RateLimiter
         var loginLimiter: RateLimiter
+        var registrationLimiter: RateLimiter
         /// Users by id (names never change, so entries never go stale).
         var users: [String: ChatUser] = [:]
         /// Stored messages since start.
@@ -44,7 +45,8 @@ final class ChatService: Sendable {
                     throttleMilliseconds: limits.typingThrottleMilliseconds,
                     expiryMilliseconds: limits.typingExpiryMilliseconds),
                 sendLimiter: RateLimiter(perSecond: limits.sendsPerSecond, burst: limits.sendBurst),
-                loginLimiter: RateLimiter(perSecond: limits.loginsPerSecond, burst: limits.loginBurst)))
+                loginLimiter: RateLimiter(perSecond: limits.loginsPerSecond, burst: limits.loginBurst),
+                registrationLimiter: RateLimiter(perSecond: limits.registrationsPerSecond, burst: limits.registrationBurst)))
     }
 
     /// The seeded public room's name.

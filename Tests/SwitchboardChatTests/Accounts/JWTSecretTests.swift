@@ -11,7 +11,7 @@ import Testing
 
     @Test func aConfiguredSecretWinsAndNothingIsWritten() throws {
         let directory = Self.temporaryDirectory()
-        #expect(try JWTSecret.resolve(configured: "configured-secret-123", dataDirectory: directory) == "configured-secret-123")
+        #expect(try JWTSecret.resolve(configured: "configured-secret-0123456789abcdefghij", dataDirectory: directory) == "configured-secret-0123456789abcdefghij")
         #expect(!FileManager.default.fileExists(atPath: directory + "/jwt-secret"))
     }
 

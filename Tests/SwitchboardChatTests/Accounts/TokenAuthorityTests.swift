@@ -6,7 +6,7 @@ import Testing
 @testable import SwitchboardChat
 
 @Suite struct TokenAuthorityTests {
-    static let secret = "test-secret-of-enough-length"
+    static let secret = "test-secret-of-enough-length-32-bytes+"
     static let start: Int64 = 1_800_000_000_000
 
     final class Clock: Sendable {
@@ -65,9 +65,9 @@ import Testing
     }
 
     @Test func aTokenSignedWithAnotherSecretIsInvalid() async throws {
-        let other = try await Self.authority(secret: "another-secret-entirely").issue(userID: "u_alice", username: "alice")
+        let other = try await Self.authority(secret: "another-secret-entirely-also-32-bytes+").issue(userID: "u_alice", username: "alice")
         await #expect(throws: TokenError.invalid) { try await Self.authority().verify(other) }
-        let handMade = Self.handMade(header: #"{"alg":"HS256"}"#, claims: Self.validClaims, secret: "wrong-secret-xxxxxxxx")
+        let handMade = Self.handMade(header: #"{"alg":"HS256"}"#, claims: Self.validClaims, secret: "wrong-secret-xxxxxxxxxxxxxxxxxxxxxxxxxxxx")
         await #expect(throws: TokenError.invalid) { try await Self.authority().verify(handMade) }
     }
 

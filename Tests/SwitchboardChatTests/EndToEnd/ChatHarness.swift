@@ -102,7 +102,7 @@ final class ChatHarness: Sendable {
         let dataDirectory = NSTemporaryDirectory() + "chat-e2e-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         var configuration = ChatServerConfiguration(
             host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, limits: limits,
-            jwtSecret: "end-to-end-test-secret", adminToken: adminToken, passwordIterations: 1_000)
+            jwtSecret: "end-to-end-test-secret-of-32-bytes-or-more", adminToken: adminToken, passwordIterations: 1_000)
         configure(&configuration)
         let messages = MessageStore(hotStore: hotStore, archive: nil, logger: logger)
         let server = try await ChatServer(

@@ -11,13 +11,15 @@ import Testing
         let carol = try await chat.user("carol", joinGeneral: false)
         defer { alice.disconnect(); bob.disconnect(); carol.disconnect() }
 
+        // Without an acknowledgement, as browsers send it.
         alice.socket.emit("typing", ["roomId": "r_general", "typing": true])
         let started = try await bob.log.wait(for: "typing:update")
         #expect(started["roomId"] == "r_general")
         #expect(started["users"]?.arrayValue?.map { $0["username"] } == ["alice"])
-        // Expiry without a refresh sends the empty set.
-        try await bob.log.wait(for: "typing:update") { $0["users"]?.arrayValue?.isEmpty == true }
+        // Alice's own signal is not echoed to her.
         #expect(alice.log.all("typing:update").isEmpty)
+        // Expiry without a refresh sends the empty set (to the whole room).
+        try await bob.log.wait(for: "typing:update") { $0["users"]?.arrayValue?.isEmpty == true }
         #expect(carol.log.all("typing:update").isEmpty)
 
         // A stop is announced at once; a non-member's typing is refused.
