@@ -606,8 +606,8 @@
       return;
     }
     state.typingEmittedAt = Date.now();
-    // With an (ignored) acknowledgement: the contract needs none, but it costs nothing and the server
-    // build of 2026-11-23 (chat ba840b8) only runs handlers of events that carry one.
+    // With an (ignored) acknowledgement: the contract needs none, but servers before chat 92cebdb ran
+    // only handlers of events that carried one.
     state.socket.emit("typing", { roomId, typing: value }, () => {});
   }
 
