@@ -171,6 +171,10 @@ def test_two_users_see_each_others_messages_typing_and_presence(chat_url, browse
     wait(alice).until(lambda d: text_of(d, "typing") == "Bob Chen is typing…")
     save_screenshot(alice, "chat.png")
 
+    bob.find_element(By.ID, "sign-out").click()   # his last socket goes: he leaves the presence list
+    wait(alice).until(lambda d: "Bob Chen" not in text_of(d, "online"))
+    assert "Alice Martin" in text_of(alice, "online")
+
 
 def test_a_direct_message_reaches_only_its_two_users(chat_url, browser_factory):
     alice_name, bob_name = unique("alice"), unique("bob")

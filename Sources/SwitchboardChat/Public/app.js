@@ -143,6 +143,14 @@
     ui.browseEmpty.hidden = browse.length > 0;
     const unread = [...state.rooms.values()].reduce((sum, room) => sum + (room.joined === false ? 0 : unreadOf(room)), 0);
     say(ui.toggleBadge, unread > 0 ? String(unread) : "");
+    updateTitle();
+  }
+
+  /** "(3) general · Switchboard chat": the unread total and the open room, for the tab strip. */
+  function updateTitle() {
+    const room = state.rooms.get(state.current);
+    const unread = [...state.rooms.values()].reduce((sum, r) => sum + (r.joined === false ? 0 : unreadOf(r)), 0);
+    document.title = (unread > 0 ? "(" + unread + ") " : "") + (room ? roomLabel(room) + " · " : "") + "Switchboard chat";
   }
 
   function unreadOf(room) {
@@ -194,7 +202,7 @@
     const usable = !!(room && room.joined !== false);
     ui.text.disabled = !usable;
     ui.send.disabled = !usable;
-    document.title = (room ? roomLabel(room) + " · " : "") + "Switchboard chat";
+    updateTitle();
   }
 
   function messageKey(message) { return "m:" + message.id; }
@@ -598,8 +606,8 @@
       return;
     }
     state.typingEmittedAt = Date.now();
-    // With an (ignored) acknowledgement: the contract needs none, but it costs nothing and the server
-    // build of 2026-11-23 (chat ba840b8) only runs handlers of events that carry one.
+    // With an (ignored) acknowledgement: the contract needs none, but servers before chat 92cebdb ran
+    // only handlers of events that carried one.
     state.socket.emit("typing", { roomId, typing: value }, () => {});
   }
 
