@@ -110,7 +110,7 @@ struct AdapterRequestTests {
         let received = ReceivedEvents()
         let cluster = try await TestCluster.start { index, io in
             io.mainNamespace.onServerSideEvent { event, arguments, ack in
-                received.add("\(index):\(event):\(arguments)", hadAck: ack != nil)
+                received.add("\(index):\(event):\(arguments.compactMap(\.stringValue))", hadAck: ack != nil)
             }
         }
         defer { Task { await cluster.stop() } }

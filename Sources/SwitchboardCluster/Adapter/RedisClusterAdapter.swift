@@ -144,8 +144,9 @@ public final class RedisClusterAdapter: SocketIOAdapter {
             compress: options.flags.compress, ack: ClusterBroadcast.Ack(requestID: requestID, ackID: ackID),
             frames: messages.map(ClusterFrame.init)
         )
-        node.publish(envelope(.broadcast(broadcast)), to: namespaceChannel).whenComplete { reply in
-            requests.published(requestID, reply: reply, selfSubscribed: true)
+        let (node, channel) = (node, namespaceChannel)
+        node.publish(envelope(.broadcast(broadcast)), to: channel).whenComplete { reply in
+            requests.published(requestID, reply: reply, selfSubscribed: node.isSubscribed(to: channel))
         }
     }
 
@@ -294,8 +295,9 @@ public final class RedisClusterAdapter: SocketIOAdapter {
             let id = requests.start(timeout: timeout) { answers, missing in
                 continuation.resume(returning: (answers, missing))
             }
-            node.publish(envelope(make(id)), to: namespaceChannel).whenComplete { reply in
-                requests.published(id, reply: reply, selfSubscribed: true)
+            let (node, channel) = (node, namespaceChannel)
+            node.publish(envelope(make(id)), to: channel).whenComplete { reply in
+                requests.published(id, reply: reply, selfSubscribed: node.isSubscribed(to: channel))
             }
         }
     }

@@ -31,6 +31,8 @@ public final class ClusterNode: Service, Sendable {
     private let subscriptionChanges: AsyncStream<SubscriptionChange>.Continuation
     private let tasks = NIOLockedValueBox([Task<Void, Never>]())
     private let broadcastIDs = NIOLockedValueBox(UInt64(0))
+    /// Channels whose subscription Redis confirmed (and that were not unsubscribed since).
+    private let confirmedChannels = NIOLockedValueBox(Set<String>())
 
     enum SubscriptionChange: Sendable {
         case subscribe(String)
@@ -91,6 +93,7 @@ public final class ClusterNode: Service, Sendable {
         let (changes, continuation) = AsyncStream.makeStream(of: SubscriptionChange.self)
         self.subscriptionChanges = continuation
         let subscriber = subscriber
+        let confirmedChannels = confirmedChannels
         let receive = Task { [weak self] in
             for await message in subscriber.messages {
                 self?.receive(message.payload)
@@ -100,8 +103,12 @@ public final class ClusterNode: Service, Sendable {
             for await change in changes {
                 do {
                     switch change {
-                    case .subscribe(let channel): try await subscriber.subscribe(to: [channel])
-                    case .unsubscribe(let channel): try await subscriber.unsubscribe(from: [channel])
+                    case .subscribe(let channel):
+                        try await subscriber.subscribe(to: [channel])
+                        confirmedChannels.withLockedValue { _ = $0.insert(channel) }
+                    case .unsubscribe(let channel):
+                        confirmedChannels.withLockedValue { _ = $0.remove(channel) }
+                        try await subscriber.unsubscribe(from: [channel])
                     }
                 } catch {
                     // The subscriber remembers the wish and applies it after reconnecting.
@@ -141,6 +148,12 @@ public final class ClusterNode: Service, Sendable {
     func subscribe(_ channel: String) { subscriptionChanges.yield(.subscribe(channel)) }
 
     func unsubscribe(_ channel: String) { subscriptionChanges.yield(.unsubscribe(channel)) }
+
+    /// Whether this node's subscription to `channel` is confirmed, so a `PUBLISH` there counts this
+    /// node among its receivers.
+    func isSubscribed(to channel: String) -> Bool {
+        confirmedChannels.withLockedValue { $0.contains(channel) }
+    }
 
     func nextBroadcastID() -> UInt64 {
         broadcastIDs.withLockedValue { id in
