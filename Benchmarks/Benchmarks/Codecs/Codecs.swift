@@ -48,9 +48,12 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { blackHole(try decoder.decode(.text(eventText))) }
     }
 
-    var engineText = ByteBuffer(string: "4")
-    var eventCopy = eventText
-    engineText.writeBuffer(&eventCopy)
+    let engineText: ByteBuffer = {
+        var buffer = ByteBuffer(string: "4")
+        var copy = eventText
+        buffer.writeBuffer(&copy)
+        return buffer
+    }()
     Benchmark("Engine.IO decode text message packet (UTF-8 validated)") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try EnginePacket.decodeText(engineText)) }
     }
