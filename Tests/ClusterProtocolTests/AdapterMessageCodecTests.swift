@@ -21,7 +21,7 @@ let sampleEnvelopes: [ClusterEnvelope] = {
         .broadcast(ClusterBroadcast(id: 1, selection: selection, frames: frames)),
         .broadcast(ClusterBroadcast(
             id: .max, selection: ClusterSelection(), volatile: true, compress: false,
-            ack: .init(requestID: 9, ackID: 12), frames: []
+            ack: .init(requestID: 9, ackID: 12, timeoutMilliseconds: 2_500), frames: []
         )),
         .clientCount(requestID: 3, count: 0),
         .clientCount(requestID: 4, count: 120_000),
@@ -136,7 +136,14 @@ let sampleEnvelopes: [ClusterEnvelope] = {
     @Test func aNegativeAckIDIsRejected() {
         var bytes = ClusterMessageCodec.encode(ClusterEnvelope(sender: ClusterNodeID("n"), namespace: "/", message: .broadcast(
             ClusterBroadcast(id: 1, selection: ClusterSelection(), ack: .init(requestID: 2, ackID: 3), frames: []))))
-        // The ack id is the 8 bytes before the frame count.
+        // The ack id is the 8 bytes before the timeout and the frame count.
+        bytes.setInteger(Int64(-1), at: bytes.writerIndex - 4 - 8 - 8)
+        expectCode(.invalidValue, bytes)
+    }
+
+    @Test func aNegativeAckTimeoutIsRejected() {
+        var bytes = ClusterMessageCodec.encode(ClusterEnvelope(sender: ClusterNodeID("n"), namespace: "/", message: .broadcast(
+            ClusterBroadcast(id: 1, selection: ClusterSelection(), ack: .init(requestID: 2, ackID: 3), frames: []))))
         bytes.setInteger(Int64(-1), at: bytes.writerIndex - 4 - 8)
         expectCode(.invalidValue, bytes)
     }

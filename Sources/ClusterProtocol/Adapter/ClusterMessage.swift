@@ -129,11 +129,15 @@ public struct ClusterBroadcast: Sendable, Hashable {
         public var requestID: UInt64
         /// The acknowledgement id inside the packet (what clients answer with).
         public var ackID: Int
+        /// How long the sender waits for acknowledgements, in milliseconds; receivers forget the
+        /// acknowledgement afterwards.
+        public var timeoutMilliseconds: Int64
 
         /// Creates the acknowledgement part.
-        public init(requestID: UInt64, ackID: Int) {
+        public init(requestID: UInt64, ackID: Int, timeoutMilliseconds: Int64 = 5_000) {
             self.requestID = requestID
             self.ackID = ackID
+            self.timeoutMilliseconds = timeoutMilliseconds
         }
     }
 

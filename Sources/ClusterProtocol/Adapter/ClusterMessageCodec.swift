@@ -32,6 +32,7 @@ public enum ClusterMessageCodec {
             if let ack = broadcast.ack {
                 buffer.writeInteger(ack.requestID)
                 buffer.writeInteger(Int64(ack.ackID))
+                buffer.writeInteger(ack.timeoutMilliseconds)
             }
             buffer.writeInteger(UInt32(broadcast.frames.count))
             for frame in broadcast.frames {
@@ -89,8 +90,11 @@ public enum ClusterMessageCodec {
             if try reader.bool("has ack") {
                 let requestID = try reader.integer(as: UInt64.self, "request id")
                 let ackID = try reader.integer(as: Int64.self, "ack id")
-                guard ackID >= 0 else { throw ClusterDecodingError(code: .invalidValue, message: "negative ack id") }
-                ack = ClusterBroadcast.Ack(requestID: requestID, ackID: Int(ackID))
+                let timeout = try reader.integer(as: Int64.self, "ack timeout")
+                guard ackID >= 0, timeout >= 0 else {
+                    throw ClusterDecodingError(code: .invalidValue, message: "negative ack id or timeout")
+                }
+                ack = ClusterBroadcast.Ack(requestID: requestID, ackID: Int(ackID), timeoutMilliseconds: timeout)
             }
             let count = try reader.count("frames", minimumElementSize: 5)
             var frames: [ClusterFrame] = []

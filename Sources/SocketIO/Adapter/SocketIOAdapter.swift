@@ -124,6 +124,14 @@ public struct SocketIOAdapterContext: Sendable {
     /// A new acknowledgement id, unique in the namespace.
     public func nextAckID() -> Int { directory.nextAckID() }
 
+    /// Makes the local sockets in `socketIDs` forget acknowledgement id `ackID` (a cluster broadcast
+    /// they received gave up waiting), so sockets that never answer keep no entry.
+    public func forgetAck(_ ackID: Int, for socketIDs: some Sequence<String>) {
+        for socket in directory.sockets(socketIDs) {
+            socket.runOnLoop { $0.forgetAckOnLoop(id: ackID) }
+        }
+    }
+
     /// Delivers `messages`, which carry acknowledgement id `ackID`, to the connected local sockets in
     /// `socketIDs`; each registers `ack` for that id before sending. Returns the number of recipients.
     @discardableResult

@@ -13,7 +13,9 @@ import SwitchboardJSON
 ///   the room's first local socket joins and unsubscribes when its last one leaves. A broadcast to
 ///   rooms is published on each room's channel (a node in several of them delivers it once); a
 ///   broadcast to the whole namespace, or to a socket id, on the namespace channel.
-/// - The sender encodes the packet once; the other nodes write those bytes to their sockets as is.
+/// - The sender encodes the packet once; the other nodes write those bytes to their sockets as is
+///   (for an acknowledged broadcast, each node first puts an acknowledgement id of its own into the
+///   text frame, once).
 /// - `local` broadcasts are not published. Acknowledged broadcasts go to the namespace channel: each
 ///   node answers with its number of recipients, then forwards their acknowledgements. A node that
 ///   does not report its count within half the time limit counts as one missing acknowledgement, so
@@ -141,7 +143,8 @@ public final class RedisClusterAdapter: SocketIOAdapter {
         requests.addAckSink(requestID, timeout: timeout, ack)
         let broadcast = ClusterBroadcast(
             id: node.nextBroadcastID(), selection: ClusterSelection(options), volatile: options.flags.volatile,
-            compress: options.flags.compress, ack: ClusterBroadcast.Ack(requestID: requestID, ackID: ackID),
+            compress: options.flags.compress,
+            ack: ClusterBroadcast.Ack(requestID: requestID, ackID: ackID, timeoutMilliseconds: timeout.nanoseconds / 1_000_000),
             frames: messages.map(ClusterFrame.init)
         )
         let (node, channel) = (node, namespaceChannel)
@@ -343,19 +346,34 @@ public final class RedisClusterAdapter: SocketIOAdapter {
     }
 
     private func deliver(_ broadcast: ClusterBroadcast, from sender: ClusterNodeID) {
-        let messages = broadcast.frames.map { $0.outbound(allocator: allocator) }
         let flags = SocketIOBroadcastOptions.Flags(volatile: broadcast.volatile, compress: broadcast.compress)
         let options = broadcast.selection.options(flags: flags)
         guard let ack = broadcast.ack else {
-            local.broadcast(encoded: messages, options: options)
+            local.broadcast(encoded: broadcast.frames.map { $0.outbound(allocator: allocator) }, options: options)
             return
         }
-        let node = node
-        let namespace = namespace
-        let requestID = ack.requestID
-        let count = context.deliver(messages, to: local.sockets(matching: options), ackID: ack.ackID) { arguments in
+        let (node, namespace, requestID) = (node, namespace, ack.requestID)
+        // An id of this node's own counter, so it cannot clash with a local pending acknowledgement:
+        // the text frame is rebuilt once for this node with that id.
+        let localAckID = context.nextAckID()
+        guard let text = broadcast.frames.first, !text.isBinary,
+            let rewritten = ClusterAckIDRewrite.replacingAckID(in: text.payload, with: localAckID)
+        else {
+            node.logger.warning("acknowledged broadcast without an acknowledgement id dropped", metadata: ["socket.nsp": "\(namespace)"])
+            node.answer(.clientCount(requestID: requestID, count: 0), namespace: namespace, to: sender)
+            return
+        }
+        var messages = [OutboundEngineMessage(text: rewritten, allocator: allocator)]
+        messages += broadcast.frames.dropFirst().map { $0.outbound(allocator: allocator) }
+        let recipients = local.sockets(matching: options)
+        let count = context.deliver(messages, to: recipients, ackID: localAckID) { arguments in
             node.answer(.broadcastAck(requestID: requestID, arguments: arguments), namespace: namespace, to: sender)
         }
         node.answer(.clientCount(requestID: requestID, count: count), namespace: namespace, to: sender)
+        // Sockets that never answer forget the acknowledgement once the sender stopped waiting.
+        let context = context
+        node.eventLoopGroup.any().scheduleTask(in: .milliseconds(ack.timeoutMilliseconds)) {
+            context.forgetAck(localAckID, for: recipients)
+        }
     }
 }

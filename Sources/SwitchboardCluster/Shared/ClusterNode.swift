@@ -24,6 +24,7 @@ public final class ClusterNode: Service, Sendable {
     /// The options the node joined with.
     public let options: ClusterOptions
     let logger: Logger
+    let eventLoopGroup: any EventLoopGroup
     let connection: OrderedRedisConnection
     let subscriber: RedisSubscriber
     let requests: ClusterRequests
@@ -87,6 +88,7 @@ public final class ClusterNode: Service, Sendable {
         self.id = options.nodeID
         self.options = options
         self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
         self.connection = OrderedRedisConnection(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger)
         self.subscriber = RedisSubscriber(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger)
         self.requests = ClusterRequests(eventLoopGroup: eventLoopGroup)
