@@ -25,11 +25,15 @@ struct BenchServerCommand: AsyncParsableCommand {
     @Option(help: "This process's id in the cluster (default: random).")
     var nodeID: String?
 
+    @Flag(help: "Connection state recovery (sessions kept in Redis with --redis-url, so any node recovers them).")
+    var recovery = false
+
     func run() async throws {
         let logger = try logging.bootstrap(label: "switchboard.bench-server")
         let metrics = PrometheusMetrics.bootstrap()
         let readiness = ServerReadiness()
         var configuration = SocketIOServer.Configuration()
+        if recovery { configuration.connectionStateRecovery = SocketIOConnectionStateRecovery() }
         var node: ClusterNode?
         if let redisURL {
             node = try await ClusterNode.join(

@@ -38,7 +38,7 @@ class Receiver:
         except Exception:
             pass
 
-    def _bcast(self, payload):
+    def _bcast(self, payload, *offset):  # recovery appends an offset
         with self.lock:
             self.received.append(payload["seq"])
 

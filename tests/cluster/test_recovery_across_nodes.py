@@ -1,0 +1,67 @@
+"""Connection state recovery across nodes, on the raw Socket.IO protocol (python-socketio's client does not
+send `{pid, offset}`): a client whose WebSocket to node A drops reconnects to node B and gets its socket
+id, its room and the broadcasts it missed back."""
+
+import json
+import time
+
+import websocket
+
+
+def connect(node, auth=None):
+    ws = websocket.create_connection(f"{node.ws}/socket.io/?EIO=4&transport=websocket", timeout=10)
+    assert ws.recv().startswith("0{")
+    ws.send("40" + (json.dumps(auth) if auth else ""))
+    return ws
+
+
+def next_packet(ws, prefix):
+    """The next packet starting with `prefix`, answering pings and skipping others."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        packet = ws.recv()
+        if packet == "2":
+            ws.send("3")
+        elif packet.startswith(prefix):
+            return packet
+    raise AssertionError(f"no packet starting with {prefix!r}")
+
+
+def test_a_client_that_drops_on_one_node_is_recovered_on_another(cluster):
+    _, (a, b, c) = cluster
+    ws = connect(a)
+    connected = json.loads(next_packet(ws, "40")[2:])
+    sid, pid = connected["sid"], connected["pid"]
+    ws.send('421["join","r"]')
+    next_packet(ws, "431")
+    sender = connect(c)
+    next_packet(sender, "40")
+    time.sleep(0.3)  # the room's subscription reaches Redis
+    sender.send('42["bcast","r",{"n":1}]')
+    event = json.loads(next_packet(ws, '42["bcast"')[2:])
+    assert event[1] == {"n": 1}
+    offset = event[-1]
+
+    ws.sock.close()  # the transport drops (no DISCONNECT packet): A keeps the session for recovery
+    time.sleep(1)
+    for n in (2, 3):
+        sender.send(f'42["bcast","r",{{"n":{n}}}]')
+    time.sleep(1)
+
+    again = connect(b, {"pid": pid, "offset": offset})
+    packets = []
+    while True:
+        packet = next_packet(again, "4")
+        packets.append(packet)
+        if packet.startswith("40"):
+            break
+    reply = json.loads(packets[-1][2:])
+    assert reply["sid"] == sid, "the session was not recovered on node B"
+    missed = [json.loads(p[2:])[1] for p in packets if p.startswith('42["bcast"')]
+    assert missed == [{"n": 2}, {"n": 3}]
+    # Its room came back with it, on node B.
+    time.sleep(0.3)
+    sender.send('42["bcast","r",{"n":4}]')
+    assert json.loads(next_packet(again, '42["bcast"')[2:])[1] == {"n": 4}
+    again.close()
+    sender.close()
