@@ -37,12 +37,15 @@ import Testing
                 var midBatchKills = 0
                 // Kill the job up to eight times, each time as soon as it is seen between insert and checkpoint
                 // (or once it has moved 600 more messages); a kill then lands mid-batch or just after.
-                for _ in 1...8 {
+                for attempt in 1...8 {
                     let before = try await progress()
                     guard before.rows < all.count else { break }
                     let child = Process()
                     child.executableURL = URL(fileURLWithPath: try benchExecutable())
                     child.arguments = ["backup-loop", "--port", "\(postgres.port)", "--redis-port", "\(redis.port)", "--batch", "150"]
+                    // Every other run holds each batch open between insert and checkpoint, so a kill lands
+                    // there for certain; the others are killed wherever the job happens to be.
+                    if attempt % 2 == 1 { child.arguments! += ["--pause-after-insert-ms", "300"] }
                     child.standardOutput = FileHandle.nullDevice
                     try child.run()
                     while child.isRunning {
@@ -62,7 +65,7 @@ import Testing
                 try await expectArchiveHolds(archive, exactly: all)
                 #expect(try await archive.readCheckpoint() == all.last!.id)
                 #expect(try await hot.pending(after: nil, limit: 10).isEmpty)
-                // Not guaranteed for any single kill, but over eight kills the window is hit in practice.
+                // The paused runs guarantee kills between a batch's insert and its checkpoint.
                 #expect(midBatchKills >= 1, "no kill landed between a batch's insert and its checkpoint")
             }
         }
