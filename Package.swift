@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ChatStorePostgres", targets: ["ChatStorePostgres"]),
         .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
         .library(name: "SwitchboardCluster", targets: ["SwitchboardCluster"]),
+        .library(name: "SwitchboardHTTPAPI", targets: ["SwitchboardHTTPAPI"]),
     ],
     dependencies: [
         nio,
@@ -234,6 +235,16 @@ let package = Package(
             ]
         ),
 
+        /// The HTTP publish API: a backend emits to rooms or sockets with one authenticated POST.
+        .target(
+            name: "SwitchboardHTTPAPI",
+            dependencies: [
+                "SocketIO", "SwitchboardTransport", "SwitchboardJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // MARK: Applications
 
         /// `switchboard conformance`: the reference behaviour the official protocol suites expect.
@@ -295,7 +306,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardChat", "SwitchboardConformance", "SwitchboardTransport", "SwitchboardBench",
-                "SwitchboardTLS", "SwitchboardMetrics", "SwitchboardCluster",
+                "SwitchboardTLS", "SwitchboardMetrics", "SwitchboardCluster", "SwitchboardHTTPAPI", "SocketIO", "EngineIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -387,6 +398,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
+        .testTarget(
+            name: "SwitchboardHTTPAPITests",
+            dependencies: [
+                "SwitchboardHTTPAPI", "SocketIO", "SwitchboardJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "EngineIOTests",
             dependencies: ["EngineIO", "SwitchboardJSON", .product(name: "NIOCore", package: "swift-nio")]

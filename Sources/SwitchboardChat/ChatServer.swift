@@ -19,14 +19,14 @@ public struct ChatServer: Service {
     /// - Parameters:
     ///   - security: TLS for HTTPS/WSS (`SwitchboardTLS`), or `nil` for plain HTTP.
     ///   - readiness: set ready while the server accepts work (for a `/readyz` route).
-    ///   - addRoutes: adds operational routes (`/metrics`, `/readyz`) to the router.
+    ///   - addRoutes: adds routes that may use the Socket.IO server (`/metrics`, `/readyz`, the publish API).
     public init(
         configuration: ChatServerConfiguration, logger: Logger, security: TransportSecurity? = nil,
-        readiness: ServerReadiness = ServerReadiness(), addRoutes: (inout HTTPRouter) -> Void = { _ in }
+        readiness: ServerReadiness = ServerReadiness(), addRoutes: (inout HTTPRouter, SocketIOServer) -> Void = { _, _ in }
     ) throws {
-        let io = SocketIOServer(logger: logger)
+        let io = SocketIOServer(configuration: configuration.socketIO, logger: logger)
         ChatEvents(configuration: configuration).install(on: io)
-        let engine = EngineServer(configuration: EngineConfiguration(), delegate: io, logger: logger)
+        let engine = EngineServer(configuration: configuration.engine, delegate: io, logger: logger)
 
         var router = HTTPRouter()
         router.mount(engine, at: "/socket.io/")
@@ -38,7 +38,7 @@ public struct ChatServer: Service {
             headers.add(name: "Cache-Control", value: "no-store")
             return HTTPResponse(status: .ok, headers: headers, body: ByteBuffer(string: #"{"status":"ok"}"#))
         }
-        addRoutes(&router)
+        addRoutes(&router, io)
 
         self.io = io
         self.http = HTTPServer(

@@ -1,3 +1,6 @@
+import EngineIO
+import SocketIO
+
 /// Settings of `switchboard serve`.
 public struct ChatServerConfiguration: Sendable {
     /// Address to listen on, e.g. `127.0.0.1` or `0.0.0.0`.
@@ -12,6 +15,10 @@ public struct ChatServerConfiguration: Sendable {
     public var historyCapacity: Int
     /// How many recent messages `chatHistory` sends on connect.
     public var historyOnConnect: Int
+    /// Engine.IO settings: heartbeat, `maxPayload`, limits, compression (default: the library's defaults).
+    public var engine = EngineConfiguration()
+    /// Socket.IO settings: recovery, event rate limit, connect timeout (default: the library's defaults).
+    public var socketIO = SocketIOServer.Configuration()
 
     /// Creates a configuration; every field has a default.
     public init(

@@ -53,7 +53,7 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
         case .queued:
             break
         case .writeWebSocket:
-            socket?.write(messages.map(\.webSocketFrame))
+            socket?.write(messages)
         case .answerParkedPoll(let packets):
             answerParked(packets)
         case .close(let actions):
@@ -216,9 +216,9 @@ final class EngineSession: EngineConnection, @unchecked Sendable {
             case .rejectRequest(let error):
                 request?.respondError(error)
             case .writeWebSocket(let packets):
-                socket?.write(packets.map { $0.webSocketFrame(allocator: allocator) })
+                socket?.write(packets)
             case .writeProbeWebSocket(let packets):
-                probeSocket?.write(packets.map { $0.webSocketFrame(allocator: allocator) })
+                probeSocket?.write(packets)
             case .acceptProbeWebSocket:
                 probeSocket = webSocket
             case .rejectWebSocket:

@@ -159,11 +159,41 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     /// Writes complete frames; one flush for the tick.
     func write(_ frames: [ByteBuffer]) {
         guard let context, !closing else { return }
-        if deflater != nil {
-            for frame in frames { context.write(wrapOutboundOut(compressedIfWorthIt(frame, allocator: context.channel.allocator)), promise: nil) }
-        } else {
-            for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+        for frame in frames { write(frame, compressible: true, context: context) }
+        afterWrite(context)
+    }
+
+    /// Writes the pre-built frames of `messages`; those marked `compress: false` stay uncompressed even
+    /// with permessage-deflate negotiated. One flush for the tick.
+    func write(_ messages: [OutboundEngineMessage]) {
+        guard let context, !closing else { return }
+        for message in messages { write(message.webSocketFrame, compressible: message.compress, context: context) }
+        afterWrite(context)
+    }
+
+    /// Writes queued packets (control packets, and messages with their `compress` flag). One flush for the tick.
+    func write(_ packets: [EngineOutboundPacket]) {
+        guard let context, !closing else { return }
+        for packet in packets {
+            switch packet {
+            case .message(let message): write(message.webSocketFrame, compressible: message.compress, context: context)
+            case .control: write(packet.webSocketFrame(allocator: context.channel.allocator), compressible: true, context: context)
+            }
         }
+        afterWrite(context)
+    }
+
+    /// Writes one frame, deflated when compression was negotiated, `compressible` and the frame is worth it.
+    private func write(_ frame: ByteBuffer, compressible: Bool, context: ChannelHandlerContext) {
+        if deflater != nil && compressible {
+            context.write(wrapOutboundOut(compressedIfWorthIt(frame, allocator: context.channel.allocator)), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(frame), promise: nil)
+        }
+    }
+
+    /// Disconnects a client above the outbound hard limit, else schedules the tick's flush.
+    private func afterWrite(_ context: ChannelHandlerContext) {
         // Only a channel above its high watermark can be above the hard limit: the common case costs one check.
         if let outboundHardLimit, !context.channel.isWritable,
             let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
@@ -247,6 +277,24 @@ final class EngineWebSocketConnection: Sendable {
             handler.value.write(frames)
         } else {
             eventLoop.execute { self.handler.value.write(frames) }
+        }
+    }
+
+    /// Writes the frames of `messages`, honouring their `compress` flag (from any thread).
+    func write(_ messages: [OutboundEngineMessage]) {
+        if eventLoop.inEventLoop {
+            handler.value.write(messages)
+        } else {
+            eventLoop.execute { self.handler.value.write(messages) }
+        }
+    }
+
+    /// Writes queued packets, honouring the `compress` flag of messages (from any thread).
+    func write(_ packets: [EngineOutboundPacket]) {
+        if eventLoop.inEventLoop {
+            handler.value.write(packets)
+        } else {
+            eventLoop.execute { self.handler.value.write(packets) }
         }
     }
 

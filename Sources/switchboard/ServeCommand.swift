@@ -28,22 +28,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "PEM private key for HTTPS/WSS (env SWITCHBOARD_TLS_KEY); needs --tls-cert.")
     var tlsKey: String?
 
+    @OptionGroup var server: ServerOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "switchboard")
-        let configuration = ChatServerConfiguration(
+        var configuration = ChatServerConfiguration(
             host: host ?? EnvironmentDefault.string("HOST") ?? "127.0.0.1",
             port: try port ?? EnvironmentDefault.int("PORT") ?? 3000,
             dataDirectory: dataDir ?? EnvironmentDefault.string("DATA_DIR") ?? ".data"
         )
+        configuration.engine = try server.engineConfiguration(base: configuration.engine)
+        configuration.socketIO = try server.socketIOConfiguration(base: ServerOptions.serveSocketIODefaults)
         let metrics = PrometheusMetrics.bootstrap()
         let readiness = ServerReadiness()
         let security = try OperationalOptions.security(
             certificate: tlsCert ?? EnvironmentDefault.string("TLS_CERT"), key: tlsKey ?? EnvironmentDefault.string("TLS_KEY"))
-        let server = try ChatServer(configuration: configuration, logger: logger, security: security, readiness: readiness) {
+        let chat = try ChatServer(configuration: configuration, logger: logger, security: security, readiness: readiness) {
             OperationalOptions.addRoutes(to: &$0, metrics: metrics, readiness: readiness)
+            server.addPublishRoute(to: &$0, io: $1)
         }
-        try await ServiceGroup.runUntilSignal(server, logger: logger)
+        try await ServiceGroup.runUntilSignal(chat, logger: logger)
     }
 }
