@@ -9,6 +9,7 @@ import SwitchboardJSON
 /// - `/dyn-<digits>`: dynamic namespaces (regex); on connection `hello`(namespace name).
 /// - `/team-<name>`: dynamic namespaces (closure) that only accept `auth` `{"team": "<name>"}`;
 ///   `/team-static` is also a static namespace, which wins over the dynamic rule (it accepts anyone).
+/// - `join` / `leave` in every namespace (the benchmark contract has them in `/` only).
 /// - `whoami`(ack) → ack({id, recovered, rooms, namespace}).
 /// - `ask`(room, timeoutMs, payload, ack): broadcasts `question`(payload) to the room with a time limit and
 ///   acks `{"answers": [first argument of each ack, sorted as strings], "missing": n, "timedOut": bool}`.
@@ -21,6 +22,7 @@ enum InteropEvents {
         for namespace in [io.of("/static"), io.of("/team-static")] {
             namespace.onConnection { socket in
                 installCommon(on: socket)
+                RoomEvents.install(on: socket)
                 socket.emit("hello", .string(socket.namespace.name))
             }
         }
@@ -28,6 +30,7 @@ enum InteropEvents {
         let numbered = try! io.of(regex: #"^/dyn-\d+$"#)
         numbered.onConnection { socket in
             installCommon(on: socket)
+            RoomEvents.install(on: socket)
             socket.emit("hello", .string(socket.namespace.name))
         }
         let teams = io.of { name, auth in
@@ -35,6 +38,7 @@ enum InteropEvents {
         }
         teams.onConnection { socket in
             installCommon(on: socket)
+            RoomEvents.install(on: socket)
             socket.emit("hello", .string(socket.namespace.name))
         }
     }
