@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
         .library(name: "SwitchboardClientTLS", targets: ["SwitchboardClientTLS"]),
         .library(name: "SwitchboardCluster", targets: ["SwitchboardCluster"]),
+        .library(name: "SwitchboardHTTPAPI", targets: ["SwitchboardHTTPAPI"]),
     ],
     dependencies: [
         nio,
@@ -257,6 +258,16 @@ let package = Package(
             ]
         ),
 
+        /// The HTTP publish API: a backend emits to rooms or sockets with one authenticated POST.
+        .target(
+            name: "SwitchboardHTTPAPI",
+            dependencies: [
+                "SocketIO", "SwitchboardTransport", "SwitchboardJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // MARK: Applications
 
         /// `switchboard conformance`: the reference behaviour the official protocol suites expect.
@@ -319,7 +330,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardChat", "SwitchboardConformance", "SwitchboardTransport", "SwitchboardBench",
-                "SwitchboardTLS", "SwitchboardMetrics", "SwitchboardCluster",
+                "SwitchboardTLS", "SwitchboardMetrics", "SwitchboardCluster", "SwitchboardHTTPAPI", "SocketIO", "EngineIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -412,6 +423,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
+        .testTarget(
+            name: "SwitchboardHTTPAPITests",
+            dependencies: [
+                "SwitchboardHTTPAPI", "SocketIO", "SwitchboardJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "EngineIOTests",
             dependencies: ["EngineIO", "SwitchboardJSON", .product(name: "NIOCore", package: "swift-nio")]

@@ -95,20 +95,25 @@ public struct OutboundEngineMessage: Sendable {
     /// The complete server-to-client WebSocket frame carrying the Engine.IO packet
     /// (`4` + payload as a text frame, or the raw payload as a binary frame).
     public let webSocketFrame: ByteBuffer
+    /// Whether the transport may compress the message (permessage-deflate); `false` sends it as it is
+    /// even on a connection that negotiated compression (socket.io's `compress(false)`).
+    public let compress: Bool
 
     /// Prepares a text message; `payload` must be valid UTF-8 (e.g. an encoded Socket.IO packet).
-    public init(text payload: ByteBuffer, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+    public init(text payload: ByteBuffer, compress: Bool = true, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.isBinary = false
         self.payload = payload
+        self.compress = compress
         self.webSocketFrame = WebSocketFraming.serverFrame(
             opcode: WebSocketFraming.textOpcode, prefix: UInt8(ascii: "4"), payload: payload, allocator: allocator
         )
     }
 
     /// Prepares a binary message.
-    public init(binary payload: ByteBuffer, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+    public init(binary payload: ByteBuffer, compress: Bool = true, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.isBinary = true
         self.payload = payload
+        self.compress = compress
         self.webSocketFrame = WebSocketFraming.serverFrame(
             opcode: WebSocketFraming.binaryOpcode, prefix: nil, payload: payload, allocator: allocator
         )

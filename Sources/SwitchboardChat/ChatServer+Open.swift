@@ -2,6 +2,7 @@ import ChatStorage
 import ChatStore
 import Logging
 import ServiceLifecycle
+import SocketIO
 import SwitchboardTransport
 
 extension ChatServer {
@@ -19,10 +20,10 @@ extension ChatServer {
     /// - Parameters:
     ///   - security: TLS for HTTPS/WSS, or `nil` for plain HTTP.
     ///   - readiness: set ready while the server accepts work.
-    ///   - addRoutes: adds operational routes (`/metrics`, `/readyz`).
+    ///   - addRoutes: adds routes that may use the Socket.IO server (`/metrics`, `/readyz`, the publish API).
     public static func open(
         configuration: ChatServerConfiguration, logger: Logger, security: TransportSecurity? = nil,
-        readiness: ServerReadiness = ServerReadiness(), addRoutes: (inout HTTPRouter) -> Void = { _ in }
+        readiness: ServerReadiness = ServerReadiness(), addRoutes: (inout HTTPRouter, SocketIOServer) -> Void = { _, _ in }
     ) async throws -> Assembly {
         let storage = try await ChatStorage.open(
             dataDirectory: configuration.dataDirectory, redisURL: configuration.redisURL,

@@ -31,13 +31,13 @@ public final class ChatServer: Service, Sendable {
     ///   - security: TLS for HTTPS/WSS (`SwitchboardTLS`), or `nil` for plain HTTP.
     ///   - readiness: set ready while the server accepts work (for a `/readyz` route).
     ///   - clock: milliseconds since the Unix epoch (tests move it).
-    ///   - addRoutes: adds operational routes (`/metrics`, `/readyz`) to the router.
+    ///   - addRoutes: adds routes that may use the Socket.IO server (`/metrics`, `/readyz`, the publish API).
     /// - Throws: ``ChatConfigurationError`` for a bad JWT secret; file errors creating `jwt-secret`.
     public init(
         configuration: ChatServerConfiguration, messages: MessageStore, directory: any ChatDirectory, logger: Logger,
         security: TransportSecurity? = nil, readiness: ServerReadiness = ServerReadiness(),
         clock: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() },
-        addRoutes: (inout HTTPRouter) -> Void = { _ in }
+        addRoutes: (inout HTTPRouter, SocketIOServer) -> Void = { _, _ in }
     ) async throws {
         let secret = try JWTSecret.resolve(configured: configuration.jwtSecret, dataDirectory: configuration.dataDirectory)
         let tokens = await TokenAuthority(
@@ -46,11 +46,11 @@ public final class ChatServer: Service, Sendable {
             directory: directory, messages: messages, limits: configuration.limits,
             hasher: PasswordHasher(iterations: configuration.passwordIterations), tokens: tokens, clock: clock,
             logger: logger)
-        let io = SocketIOServer(logger: logger)
+        let io = SocketIOServer(configuration: configuration.socketIO, logger: logger)
         let events = ChatEvents(service: service, namespace: io.mainNamespace)
         events.install()
         self.admin = AdminNamespace.install(on: io, adminToken: configuration.adminToken)
-        let engine = EngineServer(configuration: EngineConfiguration(), delegate: io, logger: logger)
+        let engine = EngineServer(configuration: configuration.engine, delegate: io, logger: logger)
 
         var router = HTTPRouter()
         router.mount(engine, at: "/socket.io/")
@@ -60,7 +60,7 @@ public final class ChatServer: Service, Sendable {
         router.addRoute(.GET, "/healthz") { _ in
             APIRoutes.json(.ok, ["status": "ok"])
         }
-        addRoutes(&router)
+        addRoutes(&router, io)
 
         self.io = io
         self.service = service

@@ -1,3 +1,6 @@
+import EngineIO
+import SocketIO
+
 /// Settings of `switchboard serve`; every field has a default.
 public struct ChatServerConfiguration: Sendable {
     /// Address to listen on, e.g. `127.0.0.1` or `0.0.0.0`.
@@ -23,6 +26,10 @@ public struct ChatServerConfiguration: Sendable {
     public var postgresURL: String?
     /// When the backup job moves messages from the hot store to the archive (cron, default every minute).
     public var backupCron: String
+    /// Engine.IO settings: heartbeat, `maxPayload`, limits, compression (default: the library's defaults).
+    public var engine = EngineConfiguration()
+    /// Socket.IO settings: recovery, event rate limit, connect timeout (default: the library's defaults).
+    public var socketIO = SocketIOServer.Configuration()
 
     /// Creates a configuration; every field has a default.
     public init(

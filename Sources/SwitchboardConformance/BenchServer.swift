@@ -14,27 +14,33 @@ import SwitchboardTransport
 ///   included; acks the number of recipients if asked
 /// - `stats`(ack) → ack({rss, clients, pid})
 ///
-/// Engine.IO settings are the defaults (ping 25 000 / 20 000 ms, maxPayload 1 000 000).
+/// Engine.IO settings are the defaults (ping 25 000 / 20 000 ms, maxPayload 1 000 000) without admission
+/// limits, unless the caller passes others.
 public struct BenchServer: Service {
     /// The Socket.IO server.
     public let io: SocketIOServer
     /// The HTTP server; read its `localPort` once running.
     public let http: HTTPServer
 
-    /// Creates the server; nothing listens until ``run()``. `addRoutes` adds operational routes
-    /// (`/metrics`, `/readyz`); `readiness` is set ready while the server accepts work.
-    /// `configuration` is the Socket.IO server's (e.g. with a cluster adapter installed).
+    /// The Engine.IO settings of the benchmark: the defaults without admission limits (the load generator
+    /// opens thousands of sessions from one address).
+    public static let defaultEngineConfiguration = EngineConfiguration(limits: .unlimited)
+
+    /// Creates the server; nothing listens until ``run()``. `addRoutes` adds routes that may use the
+    /// Socket.IO server (`/metrics`, `/readyz`, the publish API); `readiness` is set ready while the
+    /// server accepts work. `interopEvents` adds the test-only behaviour of ``InteropEvents``.
     public init(
         host: String, port: Int, logger: Logger, readiness: ServerReadiness = ServerReadiness(),
-        configuration: SocketIOServer.Configuration = SocketIOServer.Configuration(),
-        addRoutes: (inout HTTPRouter) -> Void = { _ in }
+        engine: EngineConfiguration = BenchServer.defaultEngineConfiguration,
+        socketIO: SocketIOServer.Configuration = SocketIOServer.Configuration(), interopEvents: Bool = false,
+        addRoutes: (inout HTTPRouter, SocketIOServer) -> Void = { _, _ in }
     ) {
-        let io = SocketIOServer(configuration: configuration, logger: logger)
+        let io = SocketIOServer(configuration: socketIO, logger: logger)
         Self.install(on: io)
+        if interopEvents { InteropEvents.install(on: io) }
         var router = HTTPRouter()
-        // The load generator opens thousands of sessions from one address: no admission limits.
-        router.mount(EngineServer(configuration: EngineConfiguration(limits: .unlimited), delegate: io, logger: logger), at: "/socket.io/")
-        addRoutes(&router)
+        router.mount(EngineServer(configuration: engine, delegate: io, logger: logger), at: "/socket.io/")
+        addRoutes(&router, io)
         self.io = io
         self.http = HTTPServer(host: host, port: port, router: router, readiness: readiness, logger: logger)
     }

@@ -224,9 +224,9 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
             case .rejectRequest(let error):
                 request?.respondError(error)
             case .writeWebSocket(let packets):
-                socket?.write(packets.map { $0.webSocketFrame(allocator: allocator) })
+                socket?.write(packets)
             case .writeProbeWebSocket(let packets):
-                probeSocket?.write(packets.map { $0.webSocketFrame(allocator: allocator) })
+                probeSocket?.write(packets)
             case .acceptProbeWebSocket:
                 probeSocket = webSocket
             case .rejectWebSocket:

@@ -174,27 +174,41 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     /// Writes complete frames; one flush for the tick.
     func write(_ frames: [ByteBuffer]) {
         guard let context, !closing else { return }
-        for frame in frames { writeFrame(frame, context: context) }
-        didWrite(context: context)
+        for frame in frames { write(frame, compressible: true, context: context) }
+        afterWrite(context)
     }
 
-    /// Writes the shared frames of Engine.IO messages; one flush for the tick.
+    /// Writes the pre-built frames of `messages`; those marked `compress: false` stay uncompressed even
+    /// with permessage-deflate negotiated. One flush for the tick.
     func write(_ messages: [OutboundEngineMessage]) {
         guard let context, !closing else { return }
-        for message in messages { writeFrame(message.webSocketFrame, context: context) }
-        didWrite(context: context)
+        for message in messages { write(message.webSocketFrame, compressible: message.compress, context: context) }
+        afterWrite(context)
     }
 
-    private func writeFrame(_ frame: ByteBuffer, context: ChannelHandlerContext) {
-        if deflater != nil {
+    /// Writes queued packets (control packets, and messages with their `compress` flag). One flush for the tick.
+    func write(_ packets: [EngineOutboundPacket]) {
+        guard let context, !closing else { return }
+        for packet in packets {
+            switch packet {
+            case .message(let message): write(message.webSocketFrame, compressible: message.compress, context: context)
+            case .control: write(packet.webSocketFrame(allocator: context.channel.allocator), compressible: true, context: context)
+            }
+        }
+        afterWrite(context)
+    }
+
+    /// Writes one frame, deflated when compression was negotiated, `compressible` and the frame is worth it.
+    private func write(_ frame: ByteBuffer, compressible: Bool, context: ChannelHandlerContext) {
+        if deflater != nil && compressible {
             context.write(wrapOutboundOut(compressedIfWorthIt(frame, allocator: context.channel.allocator)), promise: nil)
         } else {
             context.write(wrapOutboundOut(frame), promise: nil)
         }
     }
 
-    /// After writes: drops a reader that is too far behind, else makes sure the tick ends with a flush.
-    private func didWrite(context: ChannelHandlerContext) {
+    /// Disconnects a client above the outbound hard limit, else schedules the tick's flush.
+    private func afterWrite(_ context: ChannelHandlerContext) {
         // Only a channel above its high watermark can be above the hard limit: the common case costs one check.
         if let outboundHardLimit, !context.channel.isWritable,
             let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
@@ -324,7 +338,8 @@ final class EngineWebSocketConnection: Sendable {
         }
     }
 
-    /// Writes the shared frames of Engine.IO messages (from any thread).
+    /// Writes the frames of `messages`, honouring their `compress` flag (from any thread; a relay
+    /// forwards the uncompressed frames: the edge node's WebSocket decides on its own compression).
     func write(_ messages: [OutboundEngineMessage]) {
         switch backing {
         case .channel(_, let handler):
@@ -335,6 +350,26 @@ final class EngineWebSocketConnection: Sendable {
             }
         case .relay(let write, _):
             write(messages.map(\.webSocketFrame))
+        }
+    }
+
+    /// Writes queued packets, honouring the `compress` flag of messages (from any thread).
+    func write(_ packets: [EngineOutboundPacket]) {
+        switch backing {
+        case .channel(_, let handler):
+            if eventLoop.inEventLoop {
+                handler.value.write(packets)
+            } else {
+                eventLoop.execute { handler.value.write(packets) }
+            }
+        case .relay(let write, _):
+            let allocator = ByteBufferAllocator()
+            write(packets.map { packet in
+                switch packet {
+                case .message(let message): message.webSocketFrame
+                case .control: packet.webSocketFrame(allocator: allocator)
+                }
+            })
         }
     }
 

@@ -17,40 +17,43 @@ struct BenchServerCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var listen: ListenOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var logging: LoggingOptions
 
-    @Option(help: "Join a cluster through this Redis server (redis://[[user]:password@]host[:port][/db]).")
+    @Option(help: "Join a cluster through this Redis server (redis://[[user]:password@]host[:port][/db]); with --recovery, sessions are kept in Redis so any node recovers them.")
     var redisURL: String?
 
     @Option(help: "This process's id in the cluster (default: random).")
     var nodeID: String?
 
-    @Flag(help: "Connection state recovery (sessions kept in Redis with --redis-url, so any node recovers them).")
-    var recovery = false
+    @Flag(name: .long, help: "Add the test-only events and namespaces of the interop tests (tests/interop).")
+    var interopEvents = false
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "switchboard.bench-server")
         let metrics = PrometheusMetrics.bootstrap()
         let readiness = ServerReadiness()
-        var configuration = SocketIOServer.Configuration()
-        if recovery { configuration.connectionStateRecovery = SocketIOConnectionStateRecovery() }
+        var socketIO = try server.socketIOConfiguration(base: SocketIOServer.Configuration())
         var node: ClusterNode?
         if let redisURL {
             node = try await ClusterNode.join(
-                redis: RedisConfiguration(url: redisURL), configuration: &configuration,
+                redis: RedisConfiguration(url: redisURL), configuration: &socketIO,
                 options: ClusterOptions(nodeID: nodeID.map(ClusterNodeID.init) ?? .random()), logger: logger)
         }
-        let server = BenchServer(
-            host: listen.host, port: listen.port, logger: logger, readiness: readiness, configuration: configuration
+        let bench = BenchServer(
+            host: listen.host, port: listen.port, logger: logger, readiness: readiness,
+            engine: try server.engineConfiguration(base: BenchServer.defaultEngineConfiguration),
+            socketIO: socketIO, interopEvents: interopEvents
         ) {
             OperationalOptions.addRoutes(to: &$0, metrics: metrics, readiness: readiness)
+            server.addPublishRoute(to: &$0, io: $1)
         }
         if let node, let redisURL {
             // Polling requests and WebSocket upgrades may land on any node: no sticky sessions.
-            let sessions = try ClusterSessions(node: node, redis: RedisConfiguration(url: redisURL), http: server.http, logger: logger)
-            try await ServiceGroup.runUntilSignal(node, sessions, server, logger: logger)
+            let sessions = try ClusterSessions(node: node, redis: RedisConfiguration(url: redisURL), http: bench.http, logger: logger)
+            try await ServiceGroup.runUntilSignal(node, sessions, bench, logger: logger)
         } else {
-            try await ServiceGroup.runUntilSignal(server, logger: logger)
+            try await ServiceGroup.runUntilSignal(bench, logger: logger)
         }
     }
 }

@@ -1,8 +1,11 @@
 import ArgumentParser
+import ClusterProtocol
 import Logging
 import ServiceLifecycle
 import SwitchboardChat
+import SwitchboardCluster
 import SwitchboardMetrics
+import SwitchboardRedis
 import SwitchboardTLS
 import SwitchboardTransport
 
@@ -46,6 +49,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "When the backup job archives messages, 5-field cron (env SWITCHBOARD_BACKUP_CRON, default '* * * * *').")
     var backupCron: String?
 
+    @Option(name: .long, help: "This process's id in a cluster (with --redis-url; env SWITCHBOARD_NODE_ID, default random).")
+    var nodeId: String?
+
+    @OptionGroup var server: ServerOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -54,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard let ttl = DurationText.seconds(ttlText) else {
             throw ValidationError("--token-ttl must be seconds or a number with s, m, h or d, got '\(ttlText)'")
         }
-        let configuration = ChatServerConfiguration(
+        var configuration = ChatServerConfiguration(
             host: host ?? EnvironmentDefault.string("HOST") ?? "127.0.0.1",
             port: try port ?? EnvironmentDefault.int("PORT") ?? 3000,
             dataDirectory: dataDir ?? EnvironmentDefault.string("DATA_DIR") ?? ".data",
@@ -65,15 +72,32 @@ struct ServeCommand: AsyncParsableCommand {
             postgresURL: postgresUrl ?? EnvironmentDefault.string("POSTGRES_URL"),
             backupCron: backupCron ?? EnvironmentDefault.string("BACKUP_CRON") ?? "* * * * *"
         )
+        configuration.engine = try server.engineConfiguration(base: configuration.engine)
+        configuration.socketIO = try server.socketIOConfiguration(base: ServerOptions.serveSocketIODefaults)
         let metrics = PrometheusMetrics.bootstrap()
         let readiness = ServerReadiness()
         let security = try OperationalOptions.security(
             certificate: tlsCert ?? EnvironmentDefault.string("TLS_CERT"), key: tlsKey ?? EnvironmentDefault.string("TLS_KEY"))
+        // With Redis, this process joins a cluster: rooms, broadcasts and sessions are shared with the other
+        // `serve` processes on the same Redis, and polling requests may land on any of them.
+        var node: ClusterNode?
+        if let redisURL = configuration.redisURL {
+            node = try await ClusterNode.join(
+                redis: RedisConfiguration(url: redisURL), configuration: &configuration.socketIO,
+                options: ClusterOptions(nodeID: (nodeId ?? EnvironmentDefault.string("NODE_ID")).map(ClusterNodeID.init) ?? .random()), logger: logger)
+        }
         let assembly = try await ChatServer.open(
             configuration: configuration, logger: logger, security: security, readiness: readiness
         ) {
             OperationalOptions.addRoutes(to: &$0, metrics: metrics, readiness: readiness)
+            server.addPublishRoute(to: &$0, io: $1)
         }
-        try await ServiceGroup.runUntilSignal(assembly.services + [assembly.server], logger: logger)
+        var services: [any Service] = assembly.services
+        if let node, let redisURL = configuration.redisURL {
+            services.insert(node, at: 0)
+            services.append(
+                try ClusterSessions(node: node, redis: RedisConfiguration(url: redisURL), http: assembly.server.http, logger: logger))
+        }
+        try await ServiceGroup.runUntilSignal(services + [assembly.server], logger: logger)
     }
 }

@@ -44,6 +44,22 @@ import Testing
         #expect(c.takeSent().isEmpty)
     }
 
+    @Test func compressFalseMarksEveryMessageOfThePacketForSocketAndBroadcastEmits() throws {
+        let (connection, socket) = try harness.connectSocket()
+        socket.compress(false).emit("plain", .binary(ByteBuffer(bytes: [1, 2])))
+        socket.emit("default")
+        socket.timeout(.seconds(5)).compress(false).emit("asked") { _ in }
+        harness.server.compress(false).emit("all")
+        harness.server.to("nobody-else").compress(true).emit("none")
+        harness.server.mainNamespace.emit("everyone")
+        let sent = connection.rawSent
+        #expect(sent.map(WireMessage.init) == [
+            .text(#"51-["plain",{"_placeholder":true,"num":0}]"#), .binary([1, 2]), .text(#"2["default"]"#),
+            .text(#"20["asked"]"#), .text(#"2["all"]"#), .text(#"2["everyone"]"#),
+        ])
+        #expect(sent.map(\.compress) == [false, false, true, false, false, true])
+    }
+
     @Test func timeoutChainsWithSelectionBeforeAndAfter() throws {
         let (a, sa) = try harness.connectSocket(id: "a")
         let (b, _) = try harness.connectSocket(id: "b")

@@ -136,6 +136,41 @@ struct CompressionTests {
         await client.close()
     }
 
+    /// Echoes each message twice: first marked `compress: false`, then with compression allowed.
+    final class UncompressedThenCompressedEcho: EngineServerDelegate, EngineConnectionDelegate {
+        func engineServer(didAccept connection: any EngineConnection) { connection.delegate = self }
+        func engineConnection(_ connection: any EngineConnection, didReceive message: EngineMessage) {
+            guard case .text(let payload) = message else { return }
+            connection.send([OutboundEngineMessage(text: payload, compress: false), OutboundEngineMessage(text: payload)])
+        }
+        func engineConnection(_ connection: any EngineConnection, didCloseWith reason: EngineCloseReason) {}
+    }
+
+    @Test func aMessageMarkedCompressFalseLeavesUncompressedWithDeflateNegotiated() async throws {
+        let server = try await TestServer.start(
+            configuration: Self.deflateConfiguration(threshold: 0), delegate: UncompressedThenCompressedEcho())
+        defer { Task { await server.stop() } }
+        let (client, extensions) = try await openOfferingDeflate(server)
+        #expect(extensions == "permessage-deflate")
+        _ = try await client.readFrame()  // open packet
+        let text = String(repeating: "plain please ", count: 40)
+        try await client.send(WSFrame.text("4" + text))
+
+        try await client.wait { $0.count >= 2 }
+        #expect(client.receivedBytes[0] == 0x81)  // FIN + text, RSV1 clear
+        let plain = try await client.readFrame()
+        #expect(plain.payload == Array(("4" + text).utf8))
+
+        try await client.wait { $0.count >= 2 }
+        #expect(client.receivedBytes[0] == 0xC1)  // the same message with compression allowed: RSV1 set
+        let compressed = try await client.readFrame()
+        let inflater = try PerMessageInflater(configuration: PerMessageDeflate.Configuration(), allocator: ByteBufferAllocator())
+        var inflated = ByteBuffer()
+        try inflater.inflate(ByteBuffer(bytes: compressed.payload), isFinal: true, appendingTo: &inflated, limit: 1 << 20)
+        #expect(String(buffer: inflated) == "4" + text)
+        await client.close()
+    }
+
     @Test func corruptCompressedDataClosesWith1007() async throws {
         let server = try await TestServer.start(configuration: Self.deflateConfiguration(threshold: 0))
         defer { Task { await server.stop() } }

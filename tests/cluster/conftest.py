@@ -72,7 +72,7 @@ class Node:
 def node_command(port, redis_url, node_id):
     # Connection state recovery on: a session left on one node can be recovered on another.
     return [switchboard_binary(), "bench-server", "--port", str(port), "--redis-url", redis_url, "--node-id", node_id,
-            "--recovery"]
+            "--recovery", "120"]
 
 
 @pytest.fixture

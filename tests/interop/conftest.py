@@ -51,6 +51,14 @@ class RecordingClient:
         self.client.connect(url, **options)
         return self
 
+    def refused(self, url, namespace, **options):
+        """Connects to `namespace` expecting a CONNECT_ERROR; returns its data."""
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            self.connect(url, namespaces=[namespace], **options)
+        got_namespace, data = self.connect_errors.get(timeout=5)
+        assert got_namespace == namespace
+        return data
+
     def next_event(self, name, namespace="/", timeout=5):
         """Waits for event `name` on `namespace` and returns its arguments; other events stay queued."""
         for index, (got_namespace, event, args) in enumerate(self.backlog):

@@ -57,7 +57,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// Encodes `packet` once and delivers it to the local sockets selected by `options`.
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
-        let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
+        let messages = SocketIOPacketEncoder.encode(packet, compress: options.flags.compress, allocator: allocator)
         context.directory.deliver(
             messages, to: localSockets(matching: options), ack: nil, packet: packet, volatile: options.flags.volatile
         )
@@ -73,7 +73,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         var packet = packet
         let ackID = packet.ackID ?? context.nextAckID()
         packet.ackID = ackID
-        let messages = SocketIOPacketEncoder.encode(packet, allocator: allocator)
+        let messages = SocketIOPacketEncoder.encode(packet, compress: options.flags.compress, allocator: allocator)
         let recipients = localSockets(matching: options)
         clientCount(recipients.count)
         context.directory.deliver(

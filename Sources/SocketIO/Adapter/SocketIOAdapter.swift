@@ -18,8 +18,8 @@ public struct SocketIOBroadcastOptions: Sendable, Hashable {
         /// The packet is dropped for recipients whose connection is not writable
         /// (``EngineIO/EngineConnection/isWritable`` is `false`: a slow reader, or mid-upgrade).
         public var volatile: Bool
-        /// Whether the transport may compress the packet (default `true`). Carried for transports and
-        /// cluster adapters; the WebSocket transport does not read it yet.
+        /// Whether the transport may compress the packet (default `true`); with `false` the WebSocket
+        /// transport sends it without permessage-deflate (RSV1 clear) even when compression was negotiated.
         public var compress: Bool
         /// How long recipients have to acknowledge (set by `timeout(_:)`; `nil` without acknowledgement).
         public var timeout: TimeAmount?

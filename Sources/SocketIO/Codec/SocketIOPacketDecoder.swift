@@ -7,7 +7,7 @@ import SwitchboardJSON
 /// in place of their `{"_placeholder":true,"num":N}` markers.
 public struct SocketIOPacketDecoder: Sendable {
     /// Event names a client may not use (they have a meaning of their own).
-    static let reservedEventNames: Set<String> = [
+    package static let reservedEventNames: Set<String> = [
         "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
     ]
 

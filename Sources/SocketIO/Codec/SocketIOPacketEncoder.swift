@@ -7,14 +7,15 @@ public enum SocketIOPacketEncoder {
     /// Encodes `packet`: one text message, followed by one binary message per attachment when the payload
     /// of an `EVENT` or `ACK` contains binary leaves (it is then sent as `BINARY_EVENT` / `BINARY_ACK`).
     ///
-    /// The result can be handed to any number of connections: encoding happens once.
+    /// The result can be handed to any number of connections: encoding happens once. `compress: false`
+    /// marks every message so that the transport sends it uncompressed.
     public static func encode(
-        _ packet: SocketIOPacket, allocator: ByteBufferAllocator = ByteBufferAllocator()
+        _ packet: SocketIOPacket, compress: Bool = true, allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) -> [OutboundEngineMessage] {
         let (text, attachments) = encodeText(packet, allocator: allocator)
-        var messages = [OutboundEngineMessage(text: text, allocator: allocator)]
+        var messages = [OutboundEngineMessage(text: text, compress: compress, allocator: allocator)]
         for attachment in attachments {
-            messages.append(OutboundEngineMessage(binary: attachment, allocator: allocator))
+            messages.append(OutboundEngineMessage(binary: attachment, compress: compress, allocator: allocator))
         }
         return messages
     }

@@ -154,9 +154,9 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
 
     // MARK: Sending and closing
 
-    func send(_ packet: SocketIOPacket) {
+    func send(_ packet: SocketIOPacket, compress: Bool = true) {
         server.metrics.sent(packet.type)
-        connection.send(SocketIOPacketEncoder.encode(packet, allocator: allocator))
+        connection.send(SocketIOPacketEncoder.encode(packet, compress: compress, allocator: allocator))
     }
 
     /// Forgets a socket that has closed. On loop.

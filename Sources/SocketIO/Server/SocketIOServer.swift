@@ -122,6 +122,12 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
         namespaces.withLockedValue { $0.byName[name] }
     }
 
+    /// The namespace named `name` if it exists: a static one, or a child a dynamic namespace has created;
+    /// unlike ``of(_:)`` it never creates one.
+    public func namespace(named name: String) -> SocketIONamespace? {
+        existingNamespace(name)
+    }
+
     /// The namespace a client's `CONNECT` to `name` joins: the existing one, or a new child of the first
     /// dynamic namespace that matches.
     func resolveNamespace(_ name: String, auth: JSONValue) -> SocketIONamespace? {

@@ -541,7 +541,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
         let packet = SocketIOPacket.event(event, arguments: arguments, namespace: namespace.name, ackID: ackID)
         notifyOutgoing(packet)
-        client.send(packet)
+        client.send(packet, compress: flags.compress)
     }
 
     /// Sends an acknowledgement. On loop.
