@@ -78,8 +78,9 @@ let benchmarks: @Sendable () -> Void = {
             )
         ) { benchmark in
             guard let io = fixture.withLockedValue({ $0?.io }) else { fatalError("fixture not set up") }
+            let iterations = benchmark.scaledIterations
             try loop.submit {
-                for _ in benchmark.scaledIterations { io.to("room").emit("bcast", payload) }
+                for _ in iterations { io.to("room").emit("bcast", payload) }
             }.wait()
         }
     }
