@@ -65,7 +65,7 @@ final class SilentEngineHandler: ChannelInboundHandler, Sendable {
             guard let (head, body) = request.withLockedValue({ $0 }) else { return }
             if !head.uri.contains("sid=") {
                 handshakes.withLockedValue { $0 += 1 }
-                Self.respond(on: context.channel, #"0{"sid":"silent","upgrades":[],"pingInterval":150,"pingTimeout":100,"maxPayload":100000}"#)
+                Self.respond(on: context.channel, #"0{"sid":"silent","upgrades":[],"pingInterval":1000,"pingTimeout":500,"maxPayload":100000}"#)
             } else if head.method == .GET {
                 // Answer a CONNECT that arrived first, else hold the poll (never answering it otherwise).
                 let answer = pendingAnswer.withLockedValue { answer in
@@ -125,8 +125,8 @@ struct HeartbeatIntegrationTests {
         // Handshake GET, CONNECT POST and the held GET: one keep-alive connection for GETs, one for POSTs.
         #expect(connectionsAtConnect.withLockedValue { $0 } == 2)
         #expect(try await log.wait(for: "disconnect") == ["ping timeout"])
-        // pingInterval 150 ms + pingTimeout 100 ms after the handshake, not much earlier.
-        #expect(ContinuousClock.now - started >= .milliseconds(240))
+        // pingInterval 1 000 ms + pingTimeout 500 ms after the handshake, not earlier.
+        #expect(ContinuousClock.now - started >= .milliseconds(1_490))
         try await log.wait(for: "reconnect_attempt")
         #expect(try await waitFor { server.handshakes.withLockedValue { $0 } >= 2 })
         socket.disconnect()
