@@ -23,6 +23,14 @@ public struct ChatStorage: Sendable {
     /// the database connections. Add it to the service group *before* the chat server, so that the group
     /// stops it after the server.
     public let service: any Service
+    /// Closes the connections when ``service`` never ran (e.g. the server failed to start).
+    private let closeConnections: @Sendable () async -> Void
+
+    /// Closes the stores' connections without running the backup job: for a start that failed after
+    /// ``open(dataDirectory:redisURL:postgresURL:backupCron:logger:)`` succeeded. Do not run ``service`` afterwards.
+    public func close() async {
+        await closeConnections()
+    }
 
     /// Name of the SQLite file inside the data directory.
     public static let sqliteFileName = "chat.sqlite"
@@ -94,7 +102,8 @@ public struct ChatStorage: Sendable {
                 hotStore: hotStore, archive: archive, backupConfiguration: BackupConfiguration(schedule: schedule), logger: logger
             )
             let service = ChatStorageService(backup: messages.backup!, closers: closers)
-            return ChatStorage(messages: messages, directory: directory, service: service)
+            let closeAll: @Sendable () async -> Void = { [closers] in for close in closers.reversed() { await close() } }
+            return ChatStorage(messages: messages, directory: directory, service: service, closeConnections: closeAll)
         } catch {
             for close in closers.reversed() { await close() }
             throw error

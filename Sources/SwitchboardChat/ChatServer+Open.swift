@@ -28,9 +28,15 @@ extension ChatServer {
         let storage = try await ChatStorage.open(
             dataDirectory: configuration.dataDirectory, redisURL: configuration.redisURL,
             postgresURL: configuration.postgresURL, backupCron: configuration.backupCron, logger: logger)
-        let server = try await ChatServer(
-            configuration: configuration, messages: storage.messages, directory: storage.directory, logger: logger,
-            security: security, readiness: readiness, addRoutes: addRoutes)
+        let server: ChatServer
+        do {
+            server = try await ChatServer(
+                configuration: configuration, messages: storage.messages, directory: storage.directory, logger: logger,
+                security: security, readiness: readiness, addRoutes: addRoutes)
+        } catch {
+            await storage.close()  // e.g. a bad JWT secret: report it, leave no connection open
+            throw error
+        }
         return Assembly(server: server, services: [storage.service])
     }
 }
