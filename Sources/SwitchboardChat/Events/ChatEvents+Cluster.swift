@@ -43,11 +43,11 @@ extension ChatEvents {
     /// Whether the socket `socketID` (connected at `connectedAt`) is the oldest of `userID`'s sockets
     /// on every node, i.e. its connection brought the user online.
     func isOldestSocket(of userID: String, socketID: String, connectedAt: Int64) async -> Bool {
-        let others = await namespace.in(ChatChannel.user(userID)).fetchSockets().filter { $0.id != socketID }
-        return !others.contains { other in
-            let at = other.data["connectedAt"]?.intValue ?? Int64.min
-            return (at, other.id) < (connectedAt, socketID)
+        let sockets = await namespace.in(ChatChannel.user(userID)).fetchSockets().map {
+            // A socket without the field (it cannot be told apart) counts as older: no announcement rather than two.
+            SocketSeniority(connectedAt: $0.data["connectedAt"]?.intValue ?? .min, socketID: $0.id)
         }
+        return SocketSeniority(connectedAt: connectedAt, socketID: socketID).isOldest(among: sockets)
     }
 
     /// Whether `userID` has a socket other than `socketID` on any node.
