@@ -91,11 +91,16 @@ class ChatClient:
         assert reply.get("ok") is True, reply
         return reply
 
-    def wait_for(self, event, predicate=lambda payload: True, timeout=10):
+    def mark(self):
+        """A position in `events`, for `wait_for(..., since=mark)`."""
+        with self.lock:
+            return len(self.events)
+
+    def wait_for(self, event, predicate=lambda payload: True, timeout=10, since=0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                for name, payload in self.events:
+                for name, payload in self.events[since:]:
                     if name == event and predicate(payload):
                         return payload
             time.sleep(0.05)

@@ -66,8 +66,9 @@ def test_presence_typing_messages_and_history_span_both_nodes(chat_nodes):
         # Typing reaches the other node, in both directions, and the stop too.
         alice.call("typing", {"roomId": GENERAL, "typing": True})
         bob.wait_for("typing:update", lambda u: names(u["users"]) == ["alice"])
+        mark = bob.mark()
         alice.call("typing", {"roomId": GENERAL, "typing": False})
-        bob.wait_for("typing:update", lambda u: u["users"] == [])
+        bob.wait_for("typing:update", lambda u: u["users"] == [], since=mark)
         bob.call("typing", {"roomId": GENERAL, "typing": True})
         alice.wait_for("typing:update", lambda u: names(u["users"]) == ["bob"])
 
@@ -78,14 +79,16 @@ def test_presence_typing_messages_and_history_span_both_nodes(chat_nodes):
         assert history1 == history2
 
         # B's last socket leaves node 2: A on node 1 hears it went offline, and stops seeing B typing.
+        mark = alice.mark()
         bob.close()
-        alice.wait_for("presence:update", lambda p: p["user"]["username"] == "bob" and p["online"] is False)
-        alice.wait_for("typing:update", lambda u: u["users"] == [])
+        alice.wait_for("presence:update", lambda p: p["user"]["username"] == "bob" and p["online"] is False, since=mark)
+        alice.wait_for("typing:update", lambda u: u["users"] == [], since=mark)
         assert names(alice.call("presence:list", {"roomId": GENERAL})["online"]) == ["alice"]
 
         # B comes back on node 1 this time: A hears it came online.
+        mark = alice.mark()
         bob = ChatClient(node1.http, "bob", token=bob.token)
-        alice.wait_for("presence:update", lambda p: p["user"]["username"] == "bob" and p["online"] is True)
+        alice.wait_for("presence:update", lambda p: p["user"]["username"] == "bob" and p["online"] is True, since=mark)
     finally:
         alice.close()
         if bob is not None:
