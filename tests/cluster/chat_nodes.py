@@ -51,8 +51,10 @@ def running_postgres():
         yield f"postgres://postgres@127.0.0.1:{port}/postgres"
     finally:
         if process.poll() is None:
-            # runuser forwards the signal to postgres (smart shutdown takes long: ask for a fast one).
-            os.kill(process.pid, signal.SIGINT)
+            # runuser does not pass signals on: send postgres itself (its PID heads postmaster.pid) a fast shutdown.
+            with contextlib.suppress(OSError, ValueError):
+                with open(os.path.join(data, "postmaster.pid")) as pid_file:
+                    os.kill(int(pid_file.readline()), signal.SIGINT)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
