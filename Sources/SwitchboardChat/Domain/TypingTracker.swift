@@ -36,22 +36,37 @@ struct TypingTracker: Sendable {
 
     /// A `typing` event of `user` in `roomID`; returns the change, if the set of typists changed.
     mutating func typing(_ user: ChatUser, in roomID: String, isTyping: Bool, now: Int64) -> Change? {
+        signal(user, in: roomID, isTyping: isTyping, now: now).change
+    }
+
+    /// What a `typing` event did: whether it was accepted (it started, refreshed or stopped an entry, so
+    /// other cluster nodes must hear of it) and the change of the room's typists, if any.
+    struct Outcome: Hashable, Sendable {
+        var accepted: Bool
+        var change: Change?
+    }
+
+    /// A `typing` event of `user` in `roomID`. With `throttled` false (an event another cluster node
+    /// already accepted) the throttle is skipped.
+    mutating func signal(_ user: ChatUser, in roomID: String, isTyping: Bool, now: Int64, throttled: Bool = true) -> Outcome {
         let key = roomID + "\n" + user.id
         let isTypingNow = typists[roomID]?[user.id] != nil
         let isStop = !isTyping && isTypingNow
-        if !isStop, let last = lastAccepted[key], now - last < throttleMilliseconds { return nil }
+        if throttled, !isStop, let last = lastAccepted[key], now - last < throttleMilliseconds {
+            return Outcome(accepted: false)
+        }
         if isTyping {
             lastAccepted[key] = now
             if isTypingNow {
                 typists[roomID]![user.id]!.expiresAt = now + expiryMilliseconds
-                return nil
+                return Outcome(accepted: true)
             }
             typists[roomID, default: [:]][user.id] = Entry(user: user, startedAt: now, expiresAt: now + expiryMilliseconds)
-            return Change(roomID: roomID, users: users(in: roomID))
+            return Outcome(accepted: true, change: Change(roomID: roomID, users: users(in: roomID)))
         }
-        guard isStop else { return nil }
+        guard isStop else { return Outcome(accepted: false) }
         lastAccepted[key] = now
-        return remove(user.id, from: roomID)
+        return Outcome(accepted: true, change: remove(user.id, from: roomID))
     }
 
     /// Drops the entries that expired by `now`.

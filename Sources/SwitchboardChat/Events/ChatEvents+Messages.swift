@@ -57,7 +57,9 @@ extension ChatEvents {
             let roomID = try payload.string("roomId")
             let isTyping = try payload.optionalBool("typing") ?? false
             guard await service.mayType(user, in: roomID) else { throw ChatError(.forbidden, "you are not a member of this room") }
-            if let change = service.typing(user, in: roomID, isTyping: isTyping) { announceTyping(change, by: user) }
+            let outcome = service.typing(user, in: roomID, isTyping: isTyping)
+            if outcome.accepted { relayTyping(user, in: roomID, isTyping: isTyping) }
+            if let change = outcome.change { announceTyping(change, by: user) }
             return [:]
         }
     }

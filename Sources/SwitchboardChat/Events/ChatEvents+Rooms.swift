@@ -35,7 +35,10 @@ extension ChatEvents {
         handle(socket, "rooms:leave") { [self] user, payload in
             let roomID = try payload.string("roomId")
             guard try await service.leave(roomID: roomID, user: user) else { return [:] }
-            if let change = service.stopTyping(user, in: roomID) { announceTyping(change, by: nil) }
+            if let change = service.stopTyping(user, in: roomID) {
+                announceTyping(change, by: nil)
+                relayTyping(user, in: roomID, isTyping: false)
+            }
             announceMember(user, in: roomID, joined: false)
             namespace.in(ChatChannel.user(user.id)).socketsLeave(ChatChannel.room(roomID))
             return [:]
@@ -49,8 +52,11 @@ extension ChatEvents {
             }
             return ["room": result.forOpener.json]
         }
-        handle(socket, "presence:list") { [service] user, payload in
-            let online = try await service.onlineMembers(of: try payload.string("roomId"), for: user)
+        handle(socket, "presence:list") { [self] user, payload in
+            let roomID = try payload.string("roomId")
+            let online = try await service.onlineMembers(of: roomID, for: user) {
+                await connectedUsers(in: ChatChannel.room(roomID))
+            }
             return ["online": .array(online.map(\.json))]
         }
     }

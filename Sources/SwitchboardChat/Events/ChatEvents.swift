@@ -15,26 +15,38 @@ final class ChatEvents: Sendable {
     /// Installs the middleware and the handlers.
     func install() {
         ChatConnectMiddleware.install(on: namespace, service: service)
+        installClusterRelay()
         namespace.onConnection { [self] socket in
             guard let session = socket.context(as: ChatSocketSession.self) else {
                 socket.disconnect()
                 return
             }
             let user = session.user
+            let connectedAt = service.now
+            socket.data = ChatEvents.socketData(userID: user.id, connectedAt: connectedAt)
             socket.join(ChatChannel.user(user.id))
             socket.join(session.memberRoomIDs.map(ChatChannel.room))
             socket.emit("session", ["user": user.json, "rooms": .array(session.rooms.map(\.json))])
+            // Locally first: ask the cluster whether an older socket of the user already brought them online.
             if service.socketConnected(user: user, socketID: socket.id) {
-                announcePresence(of: user, online: true, in: session.memberRoomIDs)
+                Task {
+                    guard await isOldestSocket(of: user.id, socketID: socket.id, connectedAt: connectedAt) else { return }
+                    announcePresence(of: user, online: true, in: session.memberRoomIDs)
+                }
             }
             installRoomHandlers(on: socket)
             installMessageHandlers(on: socket)
             installLiveHandlers(on: socket)
             socket.onDisconnect { [self] socket, _ in
                 let (wentOffline, typing) = service.socketDisconnected(user: user, socketID: socket.id)
-                for change in typing { announceTyping(change, by: user) }
+                for change in typing {
+                    announceTyping(change, by: user)
+                    relayTyping(user, in: change.roomID, isTyping: false)
+                }
                 guard wentOffline else { return }
+                let socketID = socket.id
                 Task {
+                    guard await !hasOtherSockets(of: user.id, than: socketID) else { return }
                     let rooms = (try? await service.memberRoomIDs(of: user.id)) ?? session.memberRoomIDs
                     announcePresence(of: user, online: false, in: rooms)
                 }
@@ -74,9 +86,10 @@ final class ChatEvents: Sendable {
         namespace.all.to(roomIDs.map(ChatChannel.room)).emit("presence:update", ["user": user.json, "online": .bool(online)])
     }
 
-    /// `typing:update` to the room, except the sockets of the user whose signal changed it.
+    /// `typing:update` to this node's sockets in the room, except those of the user whose signal changed it
+    /// (every cluster node keeps the same typists and tells its own sockets).
     func announceTyping(_ change: TypingTracker.Change, by user: ChatUser?) {
-        var target = namespace.to(ChatChannel.room(change.roomID))
+        var target = namespace.local.to(ChatChannel.room(change.roomID))
         if let user { target = target.except(ChatChannel.user(user.id)) }
         target.emit("typing:update", ["roomId": .string(change.roomID), "users": .array(change.users.map(\.json))])
     }

@@ -19,10 +19,19 @@ extension ChatService {
         }
     }
 
-    /// A `typing` signal; the change to announce, if any. The caller checked membership.
-    func typing(_ user: ChatUser, in roomID: String, isTyping: Bool) -> TypingTracker.Change? {
+    /// A `typing` signal of a local socket; whether it was accepted (to relay it to the other cluster
+    /// nodes) and the change to announce, if any. The caller checked membership.
+    func typing(_ user: ChatUser, in roomID: String, isTyping: Bool) -> TypingTracker.Outcome {
         let now = self.now
-        return live.withLockedValue { $0.typing.typing(user, in: roomID, isTyping: isTyping, now: now) }
+        return live.withLockedValue { $0.typing.signal(user, in: roomID, isTyping: isTyping, now: now) }
+    }
+
+    /// A `typing` signal another cluster node accepted (not throttled again); the change to announce, if any.
+    func relayedTyping(_ user: ChatUser, in roomID: String, isTyping: Bool) -> TypingTracker.Change? {
+        let now = self.now
+        return live.withLockedValue {
+            $0.typing.signal(user, in: roomID, isTyping: isTyping, now: now, throttled: false).change
+        }
     }
 
     /// Stops `user` typing in `roomID` (they left it).

@@ -116,11 +116,15 @@ extension ChatService {
         )
     }
 
-    /// The members of `roomID` with at least one connected socket.
-    func onlineMembers(of roomID: String, for user: ChatUser) async throws(ChatError) -> [ChatUser] {
+    /// The members of `roomID` with at least one connected socket; `connectedUsers` lists the ids of the
+    /// users connected to the room on every cluster node (asked only once the access check passed).
+    func onlineMembers(
+        of roomID: String, for user: ChatUser, connectedUsers: () async -> Set<String>
+    ) async throws(ChatError) -> [ChatUser] {
         let room = try await room(id: roomID, for: user, action: .read)
         let members = try await store { try await directory.members(of: room.id) }
-        let online = live.withLockedValue { state in members.filter { state.presence.isOnline($0) } }
+        let connected = await connectedUsers()
+        let online = members.filter { connected.contains($0) }
         var users: [ChatUser] = []
         for id in online.sorted() { users.append(try await self.user(id: id)) }
         return users

@@ -7,6 +7,14 @@ extension ChatUser {
     var json: JSONValue {
         ["id": .string(id), "username": .string(username), "displayName": .string(displayName)]
     }
+
+    /// Reads the form ``json`` writes; `nil` if a field is missing or not a string.
+    init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let username = json["username"]?.stringValue,
+            let displayName = json["displayName"]?.stringValue
+        else { return nil }
+        self.init(id: id, username: username, displayName: displayName)
+    }
 }
 
 extension RoomView {

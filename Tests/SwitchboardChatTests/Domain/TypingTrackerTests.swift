@@ -83,3 +83,34 @@ import Testing
         #expect(tracker.typing(alice, in: "r2", isTyping: true, now: 1) == .init(roomID: "r2", users: [alice]))
     }
 }
+
+@Suite struct TypingTrackerSignalTests {
+    let alice = ChatUser(id: "u_a", username: "alice", displayName: "Alice")
+
+    @Test func aRefreshIsAcceptedWithoutAChangeSoItIsRelayed() {
+        var tracker = TypingTracker()
+        #expect(tracker.signal(alice, in: "r", isTyping: true, now: 0).accepted)
+        let refresh = tracker.signal(alice, in: "r", isTyping: true, now: 1_000)
+        #expect(refresh == .init(accepted: true, change: nil))
+    }
+
+    @Test func aThrottledSignalIsNotAccepted() {
+        var tracker = TypingTracker()
+        _ = tracker.signal(alice, in: "r", isTyping: true, now: 0)
+        #expect(tracker.signal(alice, in: "r", isTyping: true, now: 10) == .init(accepted: false, change: nil))
+    }
+
+    @Test func aRelayedSignalSkipsTheThrottleAndRefreshesTheExpiry() {
+        var tracker = TypingTracker(throttleMilliseconds: 1_000, expiryMilliseconds: 5_000)
+        _ = tracker.signal(alice, in: "r", isTyping: true, now: 0, throttled: false)
+        // Arrives 990 ms later (network jitter on an event accepted 1 s later at its origin).
+        #expect(tracker.signal(alice, in: "r", isTyping: true, now: 990, throttled: false).accepted)
+        #expect(tracker.expire(now: 5_000).isEmpty)
+        #expect(tracker.expire(now: 5_990) == [.init(roomID: "r", users: [])])
+    }
+
+    @Test func aStopWhileNotTypingIsNotAccepted() {
+        var tracker = TypingTracker()
+        #expect(tracker.signal(alice, in: "r", isTyping: false, now: 0) == .init(accepted: false, change: nil))
+    }
+}

@@ -70,3 +70,11 @@ import Testing
         #expect(seen.count == 200)
     }
 }
+
+@Suite struct ChatUserJSONTests {
+    @Test func aUserReadsBackWhatItWrites() {
+        let user = ChatUser(id: "u_1", username: "ann", displayName: "Ann")
+        #expect(ChatUser(json: user.json) == user)
+        #expect(ChatUser(json: ["id": .string("u_1"), "username": .string("ann")]) == nil)
+    }
+}
