@@ -72,6 +72,17 @@ final class RecordingSessionStore: SocketIOSessionStore {
         ])
     }
 
+    @Test func roomsChangedThroughTheAdapterAreReportedToo() throws {
+        let (_, socket, pid) = try connect(id: "a")
+        harness.server.socketsJoin("all")
+        harness.server.socketsLeave("all")
+        let sid = socket.id
+        #expect(store.calls.suffix(2) == [
+            .changed(SocketIOSession(namespace: "/", sid: sid, pid: pid, rooms: [sid, "all"], data: .null)),
+            .changed(SocketIOSession(namespace: "/", sid: sid, pid: pid, rooms: [sid], data: .null)),
+        ])
+    }
+
     @Test func aTransportCloseSavesTheSessionAndADeliberateDisconnectEndsIt() throws {
         let (first, dropped, droppedPid) = try connect(id: "a")
         let (second, left, leftPid) = try connect(id: "b")
