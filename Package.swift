@@ -79,6 +79,9 @@ let package = Package(
             ]
         ),
 
+        /// Splits and percent-decodes server URLs (`redis://`, `postgres://`) for the connection settings (pure).
+        .target(name: "ServerURL"),
+
         /// RESP2/RESP3 codec and the Redis connection state machine (pure).
         .target(
             name: "RESP",
@@ -127,7 +130,7 @@ let package = Package(
         .target(
             name: "ChatStorePostgres",
             dependencies: [
-                "ChatStore",
+                "ChatStore", "ServerURL",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -150,7 +153,7 @@ let package = Package(
         .target(
             name: "SwitchboardRedis",
             dependencies: [
-                "RESP",
+                "RESP", "ServerURL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -423,6 +426,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
+        .testTarget(name: "ServerURLTests", dependencies: ["ServerURL"]),
         .testTarget(
             name: "SwitchboardHTTPAPITests",
             dependencies: [

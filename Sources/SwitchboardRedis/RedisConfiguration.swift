@@ -1,4 +1,5 @@
 import RESP
+import ServerURL
 
 /// Where and how to connect to a Redis server.
 public struct RedisConfiguration: Sendable, Hashable {
@@ -70,82 +71,24 @@ public struct RedisConfiguration: Sendable, Hashable {
         func invalid(_ reason: String) -> RedisError {
             RedisError(code: .invalidConfiguration, message: "invalid Redis URL: \(reason)")
         }
-        guard url.hasPrefix("redis://") else { throw invalid("the scheme must be redis://") }
-        var rest = Substring(url.dropFirst("redis://".count))
-        if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<query] }
-        var path: Substring = ""
-        if let slash = rest.firstIndex(of: "/") {
-            path = rest[rest.index(after: slash)...]
-            rest = rest[..<slash]
+        let parts: ServerURL
+        do {
+            parts = try ServerURL(parsing: url, schemes: ["redis"])
+        } catch {
+            throw invalid(error.reason)
         }
-        if let at = rest.lastIndex(of: "@") {
-            let userInfo = rest[..<at]
-            rest = rest[rest.index(after: at)...]
-            let user: Substring
-            let password: Substring?
-            if let colon = userInfo.firstIndex(of: ":") {
-                user = userInfo[..<colon]
-                password = userInfo[userInfo.index(after: colon)...]
-            } else {
-                // `redis://secret@host` is the common spelling of a password without a user name.
-                user = ""
-                password = userInfo
-            }
-            guard let decodedUser = Self.percentDecoded(user) else { throw invalid("bad percent-encoding") }
-            username = decodedUser.isEmpty ? nil : decodedUser
-            if let password {
-                guard let decoded = Self.percentDecoded(password) else { throw invalid("bad percent-encoding") }
-                self.password = decoded
-            }
-        }
-        var portText: Substring?
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw invalid("unclosed IPv6 bracket") }
-            host = String(rest[rest.index(after: rest.startIndex)..<close])
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw invalid("junk after the IPv6 address") }
-                portText = after.dropFirst()
-            }
-        } else if let colon = rest.lastIndex(of: ":") {
-            host = String(rest[..<colon])
-            portText = rest[rest.index(after: colon)...]
+        if parts.password == nil, let secret = parts.user {
+            // `redis://secret@host` is the common spelling of a password without a user name.
+            password = secret
         } else {
-            host = String(rest)
+            username = parts.user.flatMap { $0.isEmpty ? nil : $0 }
+            password = parts.password
         }
-        if host.isEmpty { host = "127.0.0.1" }
-        if let portText {
-            guard let port = Int(portText), (1...65535).contains(port) else { throw invalid("bad port") }
-            self.port = port
-        }
-        if !path.isEmpty {
-            guard let database = Int(path), database >= 0 else { throw invalid("bad database index") }
+        host = parts.host.isEmpty ? "127.0.0.1" : parts.host
+        port = parts.port ?? port
+        if !parts.path.isEmpty {
+            guard let database = Int(parts.path), database >= 0 else { throw invalid("bad database index") }
             self.database = database
-        }
-    }
-
-    private static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                return nil
-            }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 
