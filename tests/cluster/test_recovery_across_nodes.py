@@ -65,3 +65,41 @@ def test_a_client_that_drops_on_one_node_is_recovered_on_another(cluster):
     assert json.loads(next_packet(again, '42["bcast"')[2:])[1] == {"n": 4}
     again.close()
     sender.close()
+
+
+def test_the_clients_of_a_sigkilled_node_are_recovered_on_another_with_what_they_missed(cluster):
+    _, (a, b, c) = cluster
+    ws = connect(a)
+    connected = json.loads(next_packet(ws, "40")[2:])
+    sid, pid = connected["sid"], connected["pid"]
+    ws.send('421["join","r"]')
+    next_packet(ws, "431")
+    sender = connect(c)
+    next_packet(sender, "40")
+    time.sleep(0.3)  # the room's subscription reaches Redis
+    sender.send('42["bcast","r",{"n":1}]')
+    event = json.loads(next_packet(ws, '42["bcast"')[2:])
+    offset = event[-1]
+
+    a.kill()  # node A never sees the disconnect, so it never saves the session
+    for n in (2, 3):
+        sender.send(f'42["bcast","r",{{"n":{n}}}]')
+    time.sleep(0.5)
+
+    again = connect(b, {"pid": pid, "offset": offset})
+    packets = []
+    while True:
+        packet = next_packet(again, "4")
+        packets.append(packet)
+        if packet.startswith("40"):
+            break
+    reply = json.loads(packets[-1][2:])
+    assert reply["sid"] == sid, "the session of the killed node was not recovered on node B"
+    assert reply["pid"] == pid
+    missed = [json.loads(p[2:])[1] for p in packets if p.startswith('42["bcast"')]
+    assert missed == [{"n": 2}, {"n": 3}]
+    time.sleep(0.3)
+    sender.send('42["bcast","r",{"n":4}]')
+    assert json.loads(next_packet(again, '42["bcast"')[2:])[1] == {"n": 4}
+    again.close()
+    sender.close()

@@ -29,6 +29,12 @@ public struct ClusterKeyspace: Sendable, Hashable {
         prefix + "-session#" + namespace + "#" + pid
     }
 
+    /// The key of a connected session kept for recovery, so another node can recover it if the node
+    /// serving it dies (expires unless that node refreshes it).
+    public func liveSessionKey(namespace: String, pid: String) -> String {
+        prefix + "-live#" + namespace + "#" + pid
+    }
+
     /// The stream of recent events of a namespace, replayed to recovering sessions.
     public func packetStream(namespace: String) -> String { prefix + "-packets#" + namespace }
 }

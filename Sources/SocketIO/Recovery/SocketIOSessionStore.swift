@@ -82,6 +82,20 @@ public protocol SocketIOSessionStore: Sendable {
         namespace: String, pid: String, offset: String,
         completion: @escaping @Sendable (SocketIORecoveredSession?) -> Void
     )
+    /// Called when a recoverable socket connects and when its rooms or `data` change, so a store shared
+    /// by several servers can keep the live session and let another server recover it if this one dies
+    /// without seeing the disconnect. Not called per packet. The default does nothing.
+    func sessionChanged(_ session: SocketIOSession)
+    /// Called when a recoverable socket leaves for a reason that is not recoverable (its live session,
+    /// if kept, can go). The default does nothing.
+    func sessionEnded(namespace: String, pid: String)
+}
+
+extension SocketIOSessionStore {
+    /// Does nothing: a store private to one process needs no live sessions.
+    public func sessionChanged(_ session: SocketIOSession) {}
+    /// Does nothing.
+    public func sessionEnded(namespace: String, pid: String) {}
 }
 
 /// The name the project plan uses for ``SocketIOSessionStore``.

@@ -121,7 +121,13 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// Application storage attached to the socket.
     public var data: JSONValue {
         get { shared.withLockedValue { $0.data } }
-        set { shared.withLockedValue { $0.data = newValue } }
+        set {
+            let changed = shared.withLockedValue { shared in
+                defer { shared.data = newValue }
+                return shared.data != newValue
+            }
+            if changed { sessionChanged() }
+        }
     }
 
     /// Typed application storage attached to the socket (for values that are not JSON).
@@ -250,11 +256,21 @@ public final class SocketIOSocket: @unchecked Sendable {
     public func join(_ rooms: some Sequence<String>) {
         guard !shared.withLockedValue({ $0.isClosed }) else { return }
         namespace.adapter.addAll(id, rooms: Set(rooms))
+        sessionChanged()
     }
 
     /// Leaves `room`.
     public func leave(_ room: String) {
         namespace.adapter.del(id, room: room)
+        sessionChanged()
+    }
+
+    /// Hands the connected socket's state to the session store (connection state recovery), so a shared
+    /// store can let another server recover it if this one dies. Called on connect and when rooms or
+    /// `data` change, never per packet.
+    private func sessionChanged() {
+        guard let recovery = namespace.recovery, let pid, isConnected else { return }
+        recovery.store.sessionChanged(SocketIOSession(namespace: namespace.name, sid: id, pid: pid, rooms: rooms, data: data))
     }
 
     /// The rooms the socket is in (its own id room included while connected).
@@ -318,6 +334,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         var rooms: Set<String> = [id]
         if let session = restoredSession { rooms.formUnion(session.session.rooms) }
         namespace.adapter.addAll(id, rooms: rooms)
+        sessionChanged()
         namespace.directory.insert(self)
         client.server.metrics.connected(namespace: namespace.name).increment()
         if let session = restoredSession {
@@ -351,6 +368,8 @@ public final class SocketIOSocket: @unchecked Sendable {
             recovery.store.saveSession(SocketIOSession(
                 namespace: namespace.name, sid: id, pid: pid, rooms: rooms, data: data
             ))
+        } else if let recovery = namespace.recovery, let pid {
+            recovery.store.sessionEnded(namespace: namespace.name, pid: pid)
         }
         namespace.adapter.delAll(id)
         namespace.directory.remove(id)

@@ -1,4 +1,6 @@
 import ClusterProtocol
+import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RESP
 import SocketIO
@@ -9,6 +11,11 @@ import SwitchboardJSON
 ///
 /// - A disconnected session is a string key (`SET … PX maxDisconnectionDuration`), taken with `GETDEL`
 ///   so it is handed out once.
+/// - A connected session is a string key too (`SET … PX maxDisconnectionDuration`), written when the
+///   socket connects and when its rooms or data change, and kept alive by ``refreshLiveSessions()``
+///   (every third of the duration, `PEXPIRE`), so when its node dies without seeing the disconnect
+///   (SIGKILL) another node can still recover it until the key expires. A normal disconnect turns it
+///   into a disconnected session. No write happens per packet.
 /// - Every recorded event is appended to the namespace's stream (`XADD … MAXLEN ~ n`), with its offset,
 ///   its selection and its arguments. Recovery reads the stream backwards from the newest entry until it
 ///   finds the client's offset, and replays the newer events that reach the session's rooms; an offset
@@ -22,6 +29,8 @@ public final class RedisSessionStore: SocketIOSessionStore {
     public let maxDisconnectionDuration: TimeAmount
     /// How many stream entries one read asks for while looking for an offset.
     let pageSize = 256
+    /// The live sessions this node serves, by live session key (refreshed together).
+    private let liveSessions = NIOLockedValueBox([String: SocketIOSession]())
 
     init(node: ClusterNode, maxDisconnectionDuration: TimeAmount) {
         self.node = node
@@ -40,14 +49,53 @@ public final class RedisSessionStore: SocketIOSessionStore {
         }
     }
 
-    /// Keeps the session for ``maxDisconnectionDuration``.
+    private var durationMilliseconds: Int { Int(max(1, maxDisconnectionDuration.nanoseconds / 1_000_000)) }
+
+    /// Keeps the session for ``maxDisconnectionDuration`` (and drops its live copy).
     public func saveSession(_ session: SocketIOSession) {
-        let milliseconds = Int(max(1, maxDisconnectionDuration.nanoseconds / 1_000_000))
-        node.connection.send(RESPCommand(
+        let liveKey = keyspace.liveSessionKey(namespace: session.namespace, pid: session.pid)
+        liveSessions.withLockedValue { _ = $0.removeValue(forKey: liveKey) }
+        send("recovery session not saved", RESPCommand(
             "SET", keyspace.sessionKey(namespace: session.namespace, pid: session.pid), ClusterRecoveryCodec.encode(session),
-            "PX", milliseconds
-        )).whenFailure { [node] error in
-            node.logger.debug("recovery session not saved", metadata: ["redis.error": "\(error)"])
+            "PX", durationMilliseconds
+        ))
+        // After the SET: a node restoring meanwhile finds one of the two keys.
+        send("live recovery session not removed", RESPCommand("DEL", liveKey))
+    }
+
+    /// Keeps the connected session in Redis for ``maxDisconnectionDuration`` (refreshed while this node
+    /// lives), so another node can recover it if this one dies.
+    public func sessionChanged(_ session: SocketIOSession) {
+        let liveKey = keyspace.liveSessionKey(namespace: session.namespace, pid: session.pid)
+        liveSessions.withLockedValue { $0[liveKey] = session }
+        send("live recovery session not saved", RESPCommand(
+            "SET", liveKey, ClusterRecoveryCodec.encode(session), "PX", durationMilliseconds
+        ))
+    }
+
+    /// Drops the live session of a socket that left for good.
+    public func sessionEnded(namespace: String, pid: String) {
+        let liveKey = keyspace.liveSessionKey(namespace: namespace, pid: pid)
+        liveSessions.withLockedValue { _ = $0.removeValue(forKey: liveKey) }
+        send("live recovery session not removed", RESPCommand("DEL", liveKey))
+    }
+
+    /// Extends the time to live of every live session this node serves (`PEXPIRE`: a session another
+    /// node took meanwhile is not written back). ``ClusterNode`` calls it every third of
+    /// ``maxDisconnectionDuration``.
+    public func refreshLiveSessions() {
+        let keys = liveSessions.withLockedValue { Array($0.keys) }
+        for key in keys {
+            send("live recovery session not refreshed", RESPCommand("PEXPIRE", key, durationMilliseconds))
+        }
+    }
+
+    /// How many live sessions this node serves.
+    var liveSessionCount: Int { liveSessions.withLockedValue { $0.count } }
+
+    private func send(_ failure: Logger.Message, _ command: RESPCommand) {
+        node.connection.send(command).whenFailure { [node] error in
+            node.logger.debug(failure, metadata: ["redis.error": "\(error)"])
         }
     }
 
@@ -64,8 +112,7 @@ public final class RedisSessionStore: SocketIOSessionStore {
 
     func restore(namespace: String, pid: String, offset: String) async -> SocketIORecoveredSession? {
         do {
-            let reply = try await node.connection.send(RESPCommand("GETDEL", keyspace.sessionKey(namespace: namespace, pid: pid))).get()
-            guard let bytes = reply.bytes else { return nil }
+            guard let bytes = try await takeSession(namespace: namespace, pid: pid) else { return nil }
             let session = try ClusterRecoveryCodec.decodeSession(bytes)
             guard let newer = try await packets(after: offset, namespace: namespace) else { return nil }
             let missed = newer.filter { $0.selection.reaches(rooms: session.rooms) }.map(\.packet)
@@ -74,6 +121,17 @@ public final class RedisSessionStore: SocketIOSessionStore {
             node.logger.debug("recovery failed", metadata: ["redis.error": "\(error)", "socket.nsp": "\(namespace)"])
             return nil
         }
+    }
+
+    /// The saved session, or else the live session of a node that may have died (the one node that
+    /// takes a key gets it); `nil` if neither exists.
+    private func takeSession(namespace: String, pid: String) async throws -> ByteBuffer? {
+        let saved = RESPCommand("GETDEL", keyspace.sessionKey(namespace: namespace, pid: pid))
+        if let bytes = try await node.connection.send(saved).get().bytes { return bytes }
+        let live = RESPCommand("GETDEL", keyspace.liveSessionKey(namespace: namespace, pid: pid))
+        if let bytes = try await node.connection.send(live).get().bytes { return bytes }
+        // Its node may have saved it between the two reads (it writes the saved key first).
+        return try await node.connection.send(saved).get().bytes
     }
 
     /// The stream's events after the one with `offset`, oldest first; `nil` if `offset` is not in the stream.

@@ -34,6 +34,8 @@ public final class ClusterNode: Service, Sendable {
     private let broadcastIDs = NIOLockedValueBox(UInt64(0))
     /// Channels whose subscription Redis confirmed (and that were not unsubscribed since).
     private let confirmedChannels = NIOLockedValueBox(Set<String>())
+    /// Keeps the live recovery sessions of this node's sockets from expiring.
+    private let liveSessionRefresh = NIOLockedValueBox<RepeatedTask?>(nil)
 
     enum SubscriptionChange: Sendable {
         case subscribe(String)
@@ -61,11 +63,17 @@ public final class ClusterNode: Service, Sendable {
         }
         configuration.adapterFactory = { context in RedisClusterAdapter(context: context, node: node) }
         if let recovery = configuration.connectionStateRecovery {
+            let store = RedisSessionStore(node: node, maxDisconnectionDuration: recovery.maxDisconnectionDuration)
             configuration.connectionStateRecovery = SocketIOConnectionStateRecovery(
                 maxDisconnectionDuration: recovery.maxDisconnectionDuration,
                 skipMiddlewares: recovery.skipMiddlewares,
-                store: RedisSessionStore(node: node, maxDisconnectionDuration: recovery.maxDisconnectionDuration)
+                store: store
             )
+            let period = TimeAmount.nanoseconds(max(recovery.maxDisconnectionDuration.nanoseconds / 3, 1_000_000))
+            let refresh = eventLoopGroup.next().scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+                store.refreshLiveSessions()
+            }
+            node.liveSessionRefresh.withLockedValue { $0 = refresh }
         }
         logger.info("joined the cluster", metadata: ["cluster.node": "\(node.id)", "redis.host": "\(redis.host):\(redis.port)"])
         return node
@@ -129,6 +137,7 @@ public final class ClusterNode: Service, Sendable {
 
     /// Leaves the cluster: closes the Redis connections; pending requests time out.
     public func shutdown() async {
+        liveSessionRefresh.withLockedValue { $0?.cancel() }
         subscriptionChanges.finish()
         await subscriber.shutdown()
         await connection.shutdown()

@@ -1,0 +1,106 @@
+import NIOCore
+import RESP
+import SocketIO
+import SwitchboardCluster
+import SwitchboardJSON
+import SwitchboardRedis
+import Testing
+
+/// Live sessions in Redis: a node that dies without seeing its sockets disconnect leaves them
+/// recoverable on the other nodes.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct LiveSessionStoreTests {
+    @Test func aLiveSessionOfANodeThatNeverSawTheDisconnectIsRestoredOnAnotherNodeOnce() async throws {
+        let redis = try await RedisServerProcess()
+        defer { redis.stop() }
+        let (nodeA, storeA) = try await join(redis, prefix: "live")
+        let (nodeB, storeB) = try await join(redis, prefix: "live")
+        defer { Task { await nodeA.shutdown(); await nodeB.shutdown() } }
+        let client = RedisClient(configuration: redis.configuration)
+        defer { Task { await client.shutdown() } }
+
+        storeB.recordPacket(namespace: "/", offset: "o1", packet: ["a", "o1"], options: SocketIOBroadcastOptions())
+        storeA.sessionChanged(SocketIOSession(namespace: "/", sid: "sid", pid: "pid", rooms: ["sid"], data: .null))
+        let session = SocketIOSession(namespace: "/", sid: "sid", pid: "pid", rooms: ["sid", "room"], data: ["k": "v"])
+        storeA.sessionChanged(session)
+        storeB.recordPacket(namespace: "/", offset: "o2", packet: ["b", "o2"], options: SocketIOBroadcastOptions(rooms: ["room"]))
+        storeB.recordPacket(namespace: "/", offset: "o3", packet: ["c", "o3"], options: SocketIOBroadcastOptions(rooms: ["other"]))
+        try await eventually("the live session and the events reached Redis") {
+            let live = try? await client.send(RESPCommand("GET", "live-live#/#pid"))
+            let events = try? await client.send(RESPCommand("XLEN", "live-packets#/"))
+            return live?.bytes != nil && events?.integer == 3
+        }
+        let ttl = try await client.send(RESPCommand("PTTL", "live-live#/#pid")).integer ?? -1
+        #expect(ttl > 0 && ttl <= 30_000, "a live session expires unless its node refreshes it")
+        #expect(try await client.send(RESPCommand("EXISTS", "live-session#/#pid")).integer == 0)
+
+        // Node A is never told of the disconnect (as when it is SIGKILLed): node B still restores.
+        let restored = await restore(storeB, pid: "pid", offset: "o1")
+        #expect(restored?.session == session, "the newest rooms and data")
+        #expect(restored?.missedPackets == [["b", "o2"]])
+        #expect(await restore(storeB, pid: "pid", offset: "o1") == nil, "a session is handed out once")
+        #expect(try await client.send(RESPCommand("EXISTS", "live-live#/#pid")).integer == 0)
+    }
+
+    @Test func aNormalDisconnectTurnsTheLiveSessionIntoASavedOneAndALeaveRemovesIt() async throws {
+        let redis = try await RedisServerProcess()
+        defer { redis.stop() }
+        let (node, store) = try await join(redis, prefix: "ends")
+        defer { Task { await node.shutdown() } }
+        let client = RedisClient(configuration: redis.configuration)
+        defer { Task { await client.shutdown() } }
+
+        let kept = SocketIOSession(namespace: "/", sid: "s1", pid: "p1", rooms: ["s1"], data: .null)
+        store.sessionChanged(kept)
+        store.sessionChanged(SocketIOSession(namespace: "/", sid: "s2", pid: "p2", rooms: ["s2"], data: .null))
+        store.saveSession(kept)
+        store.sessionEnded(namespace: "/", pid: "p2")
+        try await eventually("the writes reached Redis") {
+            let saved = try? await client.send(RESPCommand("EXISTS", "ends-session#/#p1"))
+            return saved?.integer == 1
+        }
+        let live = try await client.send(RESPCommand("KEYS", "ends-live#*")).elements ?? []
+        #expect(live.isEmpty)
+        #expect(try await client.send(RESPCommand("EXISTS", "ends-session#/#p2")).integer == 0)
+    }
+
+    @Test func refreshingExtendsTheLiveSessionsOfThisNodeButDoesNotWriteBackATakenOne() async throws {
+        let redis = try await RedisServerProcess()
+        defer { redis.stop() }
+        let (node, store) = try await join(redis, prefix: "refresh")
+        defer { Task { await node.shutdown() } }
+        let client = RedisClient(configuration: redis.configuration)
+        defer { Task { await client.shutdown() } }
+
+        store.sessionChanged(SocketIOSession(namespace: "/", sid: "s1", pid: "p1", rooms: ["s1"], data: .null))
+        store.sessionChanged(SocketIOSession(namespace: "/", sid: "s2", pid: "p2", rooms: ["s2"], data: .null))
+        try await eventually("the live sessions reached Redis") {
+            let keys = try? await client.send(RESPCommand("KEYS", "refresh-live#*"))
+            return keys?.elements?.count == 2
+        }
+        _ = try await client.send(RESPCommand("PEXPIRE", "refresh-live#/#p1", 1_000))
+        _ = try await client.send(RESPCommand("DEL", "refresh-live#/#p2"))  // taken by another node
+        store.refreshLiveSessions()
+        try await eventually("the time to live is back to the full duration") {
+            let ttl = try? await client.send(RESPCommand("PTTL", "refresh-live#/#p1"))
+            return (ttl?.integer ?? 0) > 5_000
+        }
+        #expect(try await client.send(RESPCommand("EXISTS", "refresh-live#/#p2")).integer == 0)
+    }
+
+    private func join(_ redis: RedisServerProcess, prefix: String) async throws -> (ClusterNode, RedisSessionStore) {
+        var configuration = SocketIOServer.Configuration(
+            connectionStateRecovery: SocketIOConnectionStateRecovery(maxDisconnectionDuration: .seconds(30)))
+        var options = ClusterOptions(keyspace: .init(prefix: prefix))
+        options.nodeID = .random()
+        let node = try await ClusterNode.join(redis: redis.configuration, configuration: &configuration, options: options, logger: quietLogger)
+        let store = try #require(configuration.connectionStateRecovery?.store as? RedisSessionStore)
+        return (node, store)
+    }
+
+    private func restore(_ store: RedisSessionStore, pid: String, offset: String) async -> SocketIORecoveredSession? {
+        await withCheckedContinuation { continuation in
+            store.restoreSession(namespace: "/", pid: pid, offset: offset) { continuation.resume(returning: $0) }
+        }
+    }
+}
