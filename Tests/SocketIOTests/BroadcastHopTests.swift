@@ -88,4 +88,34 @@ final class CountingEventLoop: EventLoop, Sendable {
         #expect(loop.executeCount == before + 1)
         for connection in connections { #expect(connection.takeSent() == [.text(#"2["same-loop"]"#)]) }
     }
+
+    @Test func broadcastsOfOneTickReachAnotherLoopInOneHopInOrder() throws {
+        let server = SocketIOServer()
+        let home = CountingEventLoop()
+        let other = CountingEventLoop()
+        let local = (0..<2).map { FakeEngineConnection(id: "h\($0)", eventLoop: home) }
+        let remote = (0..<3).map { FakeEngineConnection(id: "o\($0)", eventLoop: other) }
+        for connection in local + remote {
+            connection.eventLoop.execute {
+                server.engineServer(didAccept: connection)
+                connection.receive("0")
+            }
+        }
+        home.run()
+        other.run()
+        for connection in local + remote { _ = connection.takeSent() }
+        let before = other.executeCount
+
+        home.execute {
+            server.emit("a")
+            server.emit("b")
+            server.emit("c")
+        }
+        home.run()
+        #expect(other.executeCount == before + 1)
+        #expect(remote.allSatisfy { $0.rawSent.isEmpty })
+        other.run()
+        let expected: [WireMessage] = [.text(#"2["a"]"#), .text(#"2["b"]"#), .text(#"2["c"]"#)]
+        for connection in local + remote { #expect(connection.takeSent() == expected) }
+    }
 }

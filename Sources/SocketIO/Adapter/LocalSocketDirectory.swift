@@ -43,7 +43,8 @@ final class LocalSocketDirectory: Sendable {
         sockets.withLockedValue { table in ids.compactMap { table[$0] } }
     }
 
-    /// Groups the recipients per event loop: one `execute` per foreign loop, direct calls on the current one.
+    /// Groups the recipients per event loop: direct calls on the current one; the other loops' groups join the
+    /// current loop's end-of-tick hop to them (``LoopHopOutboxes``).
     func deliver(_ messages: [OutboundEngineMessage], to ids: some Sequence<String>) {
         deliver(messages, to: sockets(ids), ack: nil)
     }
@@ -74,12 +75,9 @@ final class LocalSocketDirectory: Sendable {
                 buckets[buckets.count - 1].reserveCapacity(recipients.count / max(1, loops.count))
             }
         }
+        let hops = recipients[0].client.server.loopHops
         for (loop, group) in zip(loops, buckets) {
-            if loop.inEventLoop {
-                Self.deliverOnLoop(messages, to: group, ack: ack, packet: packet, volatile: volatile)
-            } else {
-                loop.execute { Self.deliverOnLoop(messages, to: group, ack: ack, packet: packet, volatile: volatile) }
-            }
+            hops.run(on: loop) { Self.deliverOnLoop(messages, to: group, ack: ack, packet: packet, volatile: volatile) }
         }
     }
 

@@ -58,6 +58,8 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
     /// The logger (metadata: `engine.sid`, `socket.id`, `socket.nsp`).
     public let logger: Logger
     let metrics: SocketIOMetrics
+    /// Per-loop outboxes that batch a tick's cross-loop broadcasts and emits into one hop per loop.
+    let loopHops = LoopHopOutboxes()
     private let namespaces: NIOLockedValueBox<Namespaces>
     private let clients = NIOLockedValueBox(Clients())
 
@@ -214,6 +216,7 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
 
     /// Takes over a new Engine.IO session: becomes its delegate and starts the connect timeout.
     public func engineServer(didAccept connection: any EngineConnection) {
+        loopHops.register(connection.eventLoop)
         let client = SocketIOClientConnection(connection: connection, server: self)
         let accepted = clients.withLockedValue { clients in
             guard !clients.isShuttingDown else { return false }

@@ -319,11 +319,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     // MARK: Loop-confined internals
 
     func runOnLoop(_ body: @escaping @Sendable (SocketIOSocket) -> Void) {
-        if eventLoop.inEventLoop {
-            body(self)
-        } else {
-            eventLoop.execute { body(self) }
-        }
+        client.server.loopHops.run(on: eventLoop) { body(self) }
     }
 
     /// Marks the socket connected, joins its own room, registers it and sends the `CONNECT` reply. On loop.
