@@ -27,6 +27,20 @@ def next_packet(ws, prefix):
     raise AssertionError(f"no packet starting with {prefix!r}")
 
 
+def reconnect_with_recovery(node, pid, offset):
+    """Connects to `node` with {pid, offset}; returns the socket, the CONNECT reply and the missed `bcast`
+    payloads that arrived before it (a recovered session's missed packets come first)."""
+    ws = connect(node, {"pid": pid, "offset": offset})
+    packets = []
+    while True:
+        packet = next_packet(ws, "4")
+        packets.append(packet)
+        if packet.startswith("40"):
+            break
+    missed = [json.loads(p[2:])[1] for p in packets if p.startswith('42["bcast"')]
+    return ws, json.loads(packets[-1][2:]), missed
+
+
 def test_a_client_that_drops_on_one_node_is_recovered_on_another(cluster):
     _, (a, b, c) = cluster
     ws = connect(a)
@@ -48,16 +62,8 @@ def test_a_client_that_drops_on_one_node_is_recovered_on_another(cluster):
         sender.send(f'42["bcast","r",{{"n":{n}}}]')
     time.sleep(1)
 
-    again = connect(b, {"pid": pid, "offset": offset})
-    packets = []
-    while True:
-        packet = next_packet(again, "4")
-        packets.append(packet)
-        if packet.startswith("40"):
-            break
-    reply = json.loads(packets[-1][2:])
+    again, reply, missed = reconnect_with_recovery(b, pid, offset)
     assert reply["sid"] == sid, "the session was not recovered on node B"
-    missed = [json.loads(p[2:])[1] for p in packets if p.startswith('42["bcast"')]
     assert missed == [{"n": 2}, {"n": 3}]
     # Its room came back with it, on node B.
     time.sleep(0.3)
@@ -86,17 +92,9 @@ def test_the_clients_of_a_sigkilled_node_are_recovered_on_another_with_what_they
         sender.send(f'42["bcast","r",{{"n":{n}}}]')
     time.sleep(0.5)
 
-    again = connect(b, {"pid": pid, "offset": offset})
-    packets = []
-    while True:
-        packet = next_packet(again, "4")
-        packets.append(packet)
-        if packet.startswith("40"):
-            break
-    reply = json.loads(packets[-1][2:])
+    again, reply, missed = reconnect_with_recovery(b, pid, offset)
     assert reply["sid"] == sid, "the session of the killed node was not recovered on node B"
     assert reply["pid"] == pid
-    missed = [json.loads(p[2:])[1] for p in packets if p.startswith('42["bcast"')]
     assert missed == [{"n": 2}, {"n": 3}]
     time.sleep(0.3)
     sender.send('42["bcast","r",{"n":4}]')
