@@ -38,19 +38,37 @@ public enum EngineTransportKind: String, Sendable, Hashable {
 }
 
 /// What the server knew about the request that opened a session.
+///
+/// A server keeps this for the whole session, so it holds it compactly: the header fields packed in one
+/// allocation, and the query decoded from ``url`` when read (a handshake built with an explicit query, or
+/// whose query or URL was set, keeps its own query). Reading ``headers`` or ``query`` builds them each time.
 public struct EngineHandshake: Sendable {
     /// The request target as received (path and query), e.g. `/socket.io/?EIO=4&transport=polling`.
-    public var url: String
+    public var url: String {
+        willSet {
+            // The query stays what it was: keep it before the URL it was decoded from changes.
+            if storedQuery == nil { storedQuery = EngineRequestValidation.parseQuery(ofTarget: url).query }
+        }
+    }
     /// Decoded query parameters of the handshake request (first value wins for repeated names).
-    public var query: [String: String]
+    public var query: [String: String] {
+        get { storedQuery ?? EngineRequestValidation.parseQuery(ofTarget: url).query }
+        set { storedQuery = newValue }
+    }
     /// Request headers in arrival order; names as sent.
-    public var headers: [(name: String, value: String)]
+    public var headers: [(name: String, value: String)] {
+        get { headerFields.fields }
+        set { headerFields = EngineHeaderFields(newValue) }
+    }
     /// The peer's address, e.g. `127.0.0.1`, when known.
     public var remoteAddress: String?
     /// Whether the request arrived over TLS.
     public var isSecure: Bool
     /// When the handshake happened, in milliseconds since the Unix epoch.
     public var issuedAtMilliseconds: Int64
+    /// The query when it is not the one ``url`` carries; `nil`: decode ``url``'s.
+    private var storedQuery: [String: String]?
+    private var headerFields: EngineHeaderFields
 
     /// Creates a handshake description.
     public init(
@@ -62,23 +80,33 @@ public struct EngineHandshake: Sendable {
         issuedAtMilliseconds: Int64
     ) {
         self.url = url
-        self.query = query
-        self.headers = headers
+        self.storedQuery = query
+        self.headerFields = EngineHeaderFields(headers)
         self.remoteAddress = remoteAddress
         self.isSecure = isSecure
         self.issuedAtMilliseconds = issuedAtMilliseconds
     }
 
-    /// The first value of the header named `name` (case-insensitive), if any.
-    public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+    /// Creates the handshake of a request the server received: its ``query`` is the one in `url`
+    /// (decoded when read, as ``EngineRequestValidation/parseQuery(ofTarget:)`` does).
+    package init<Fields: Sequence>(
+        url: String,
+        headerFields: Fields,
+        remoteAddress: String?,
+        isSecure: Bool,
+        issuedAtMilliseconds: Int64
+    ) where Fields.Element == (name: String, value: String) {
+        self.url = url
+        self.storedQuery = nil
+        self.headerFields = EngineHeaderFields(headerFields)
+        self.remoteAddress = remoteAddress
+        self.isSecure = isSecure
+        self.issuedAtMilliseconds = issuedAtMilliseconds
     }
-}
 
-extension String {
-    @inlinable
-    func caseInsensitiveEquals(_ other: String) -> Bool {
-        self.utf8.count == other.utf8.count && self.lowercased() == other.lowercased()
+    /// The first value of the header named `name` (ASCII case-insensitive, as HTTP names are), if any.
+    public func header(_ name: String) -> String? {
+        headerFields.first(named: name)
     }
 }
 

@@ -103,8 +103,9 @@ public enum EngineRequestValidation {
     /// Decodes the query string of a request target (`/path?a=1&b=2`): percent-decoding and `+` as space;
     /// the first value wins for repeated names.
     public static func parseQuery(ofTarget target: String) -> (path: Substring, query: [String: String]) {
-        guard let mark = target.firstIndex(of: "?") else { return (target[...], [:]) }
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target[...], [:]) }
         var query: [String: String] = [:]
+        query.reserveCapacity(4)
         for pair in target[target.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = percentDecode(parts[0])
@@ -114,7 +115,15 @@ public enum EngineRequestValidation {
         return (target[..<mark], query)
     }
 
+    /// The path of a request target (`/path?a=1` → `/path`), without decoding the query.
+    public static func path(ofTarget target: String) -> Substring {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target[...] }
+        return target[..<mark]
+    }
+
     static func percentDecode(_ text: Substring) -> String {
+        // Most names and values have nothing to decode: one string copy, no scratch arrays.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = Array(text.utf8)[...]

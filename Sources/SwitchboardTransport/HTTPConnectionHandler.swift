@@ -89,7 +89,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func requestHeadReceived(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let path = EngineRequestValidation.parseQuery(ofTarget: head.uri).path
+        let path = EngineRequestValidation.path(ofTarget: head.uri)
         if Self.asksForUnsupportedWebSocketVersion(head) {
             // RFC 6455 §4.4: refuse, naming the version we speak.
             state = .discardingBody

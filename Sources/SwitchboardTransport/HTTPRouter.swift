@@ -19,7 +19,7 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The path of the request target, without the query.
-    public var path: Substring { EngineRequestValidation.parseQuery(ofTarget: head.uri).path }
+    public var path: Substring { EngineRequestValidation.path(ofTarget: head.uri) }
 
     /// The decoded query parameters (first value wins).
     public var query: [String: String] { EngineRequestValidation.parseQuery(ofTarget: head.uri).query }
