@@ -9,10 +9,10 @@ import SwitchboardJSON
 /// once and hands the same bytes to every recipient.
 public final class InMemoryAdapter: SocketIOAdapter {
     struct Rooms {
-        /// room → socket ids
-        var members: [String: Set<String>] = [:]
-        /// socket id → rooms
-        var roomsOfSocket: [String: Set<String>] = [:]
+        /// room → socket ids (a socket's own room has one member: no set of its own, see ``CompactStringSet``)
+        var members: [String: CompactStringSet] = [:]
+        /// socket id → rooms (usually only its own)
+        var roomsOfSocket: [String: CompactStringSet] = [:]
     }
 
     /// The namespace this adapter serves.
@@ -28,8 +28,8 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Adds the socket to the rooms.
     public func addAll(_ socketID: String, rooms newRooms: Set<String>) {
         rooms.withLockedValue { state in
-            state.roomsOfSocket[socketID, default: []].formUnion(newRooms)
-            for room in newRooms { state.members[room, default: []].insert(socketID) }
+            state.roomsOfSocket[socketID, default: .empty].formUnion(newRooms)
+            for room in newRooms { state.members[room, default: .empty].insert(socketID) }
         }
     }
 
@@ -45,14 +45,14 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public func delAll(_ socketID: String) {
         rooms.withLockedValue { state in
             guard let socketRooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return }
-            for room in socketRooms { Self.removeMember(socketID, from: room, in: &state) }
+            socketRooms.forEach { room in Self.removeMember(socketID, from: room, in: &state) }
         }
     }
 
     private static func removeMember(_ socketID: String, from room: String, in state: inout Rooms) {
-        guard var members = state.members[room] else { return }
+        guard var members = state.members.removeValue(forKey: room) else { return }
         members.remove(socketID)
-        state.members[room] = members.isEmpty ? nil : members
+        if !members.isEmpty { state.members[room] = members }
     }
 
     /// Encodes `packet` once and delivers it to the local sockets selected by `options`.
@@ -103,7 +103,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         rooms.withLockedValue { state in
             var excluded = Set<String>()
             for room in options.except {
-                if let members = state.members[room] { excluded.formUnion(members) }
+                state.members[room]?.forEach { excluded.insert($0) }
             }
             if options.rooms.isEmpty {
                 if excluded.isEmpty { return Array(state.roomsOfSocket.keys) }
@@ -111,16 +111,15 @@ public final class InMemoryAdapter: SocketIOAdapter {
             }
             if options.rooms.count == 1, let members = state.members[options.rooms.first!] {
                 // Arrays, not sets: no rehashing of every member on the hot path.
-                if excluded.isEmpty { return Array(members) }
+                if excluded.isEmpty { return members.array }
                 var selected: [String] = []
                 selected.reserveCapacity(members.count)
-                for member in members where !excluded.contains(member) { selected.append(member) }
+                members.forEach { member in if !excluded.contains(member) { selected.append(member) } }
                 return selected
             }
             var selected = Set<String>()
             for room in options.rooms {
-                guard let members = state.members[room] else { continue }
-                for member in members where !excluded.contains(member) { selected.insert(member) }
+                state.members[room]?.forEach { member in if !excluded.contains(member) { selected.insert(member) } }
             }
             return Array(selected)
         }
@@ -133,7 +132,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// The rooms of a local socket, or `nil` if it is unknown.
     public func socketRooms(_ socketID: String) -> Set<String>? {
-        rooms.withLockedValue { $0.roomsOfSocket[socketID] }
+        rooms.withLockedValue { $0.roomsOfSocket[socketID]?.set }
     }
 
     /// The rooms that have at least one member.

@@ -20,7 +20,7 @@ struct ClientStateMachine: Sendable {
     }
 
     private(set) var phase: Phase = .awaitingFirstConnect
-    private(set) var namespaces: [String: NamespacePhase] = [:]
+    private(set) var namespaces = SmallStringMap<NamespacePhase>()
 
     var isOpen: Bool { phase == .awaitingFirstConnect || phase == .active }
 
@@ -104,6 +104,6 @@ struct ClientStateMachine: Sendable {
 
     /// Namespaces whose socket is connected, in name order (the order sockets are closed in).
     var connectedNamespaces: [String] {
-        namespaces.filter { $0.value == .connected }.keys.sorted()
+        namespaces.entries.filter { $0.value == .connected }.map(\.key).sorted()
     }
 }

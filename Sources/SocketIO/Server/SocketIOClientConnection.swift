@@ -21,7 +21,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     private var decoder: SocketIOPacketDecoder
     private var state = ClientStateMachine()
     /// The connected sockets by namespace (those the state machine holds as `.connected`).
-    private var sockets: [String: SocketIOSocket] = [:]
+    private var sockets = SmallStringMap<SocketIOSocket>()
     private var connectTimeout: Scheduled<Void>?
     private let allocator = ByteBufferAllocator()
 
@@ -182,7 +182,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     }
 
     private func closeSockets(reason: SocketIODisconnectReason) {
-        let open = sockets.sorted { $0.key < $1.key }.map(\.value)
+        let open = sockets.entries.sorted { $0.key < $1.key }.map(\.value)
         sockets.removeAll()
         for socket in open { socket.close(reason: reason) }
     }

@@ -40,7 +40,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     struct LoopState {
         var phase: Phase = .connecting
-        var handlers: [String: EventHandler] = [:]
+        var handlers = SmallStringMap<EventHandler>()
         var anyHandlers: [(id: SocketIOListenerID, handler: AnyEventHandler)] = []
         var outgoingHandlers: [(id: SocketIOListenerID, handler: OutgoingEventHandler)] = []
         var packetMiddlewares: [PacketMiddleware] = []
