@@ -23,6 +23,8 @@ public final class EngineServer: Sendable {
     private let remoteRouterBox = NIOLockedValueBox<(any RemoteSessionRouter)?>(nil)
     /// One ``EngineLoopContext`` per event loop that has had a session or WebSocket (looked up once per connection).
     private let loopContexts = NIOLockedValueBox<[ObjectIdentifier: EngineLoopContext]>([:])
+    /// When to hand freed memory back to the system after many sessions ended (see ``MemoryTrimPolicy``).
+    private let memoryTrim = NIOLockedValueBox(MemoryTrimPolicy())
 
     /// Creates a server.
     ///
@@ -77,9 +79,14 @@ public final class EngineServer: Sendable {
     }
 
     func sessionEnded(
-        _ id: String, address: String?, transport: EngineTransportKind, reason: EngineCloseReason, wasRegistered: Bool
+        _ id: String, address: String?, transport: EngineTransportKind, reason: EngineCloseReason, wasRegistered: Bool,
+        eventLoop: any EventLoop
     ) {
-        _ = sessions.withLockedValue { $0.removeValue(forKey: id) }
+        let count = sessions.withLockedValue { sessions in
+            sessions.removeValue(forKey: id)
+            return sessions.count
+        }
+        sessionCountChanged(to: count, eventLoop: eventLoop)
         if wasRegistered { remoteSessionRouter?.sessionClosed(id) }
         metrics.sessionClosed(transport: transport, reason: reason)
         admission?.withLockedValue { $0.close(address: address) }
@@ -130,7 +137,7 @@ public final class EngineServer: Sendable {
                 responder.respondError(refusal.requestError)
                 return
             }
-            let handshake = makeHandshake(head: head, query: query, remoteAddress: remoteAddress, isSecure: isSecure)
+            let handshake = makeHandshake(head: head, remoteAddress: remoteAddress, isSecure: isSecure)
             if let error = admit(handshake) {
                 admission?.withLockedValue { $0.close(address: remoteAddress) }
                 metrics.handshakeError(error)
@@ -247,7 +254,7 @@ public final class EngineServer: Sendable {
             connection.close()
             return
         }
-        let handshake = makeHandshake(head: head, query: query, remoteAddress: remoteAddress, isSecure: isSecure)
+        let handshake = makeHandshake(head: head, remoteAddress: remoteAddress, isSecure: isSecure)
         if let error = admit(handshake) {
             admission?.withLockedValue { $0.close(address: remoteAddress) }
             metrics.handshakeError(error)
@@ -279,12 +286,13 @@ public final class EngineServer: Sendable {
         while true {
             let id = Self.makeSessionID()
             let session = EngineSession(id: id, eventLoop: eventLoop, handshake: handshake, transport: transport, server: self)
-            let inserted = sessions.withLockedValue { sessions -> Bool in
-                guard sessions[id] == nil else { return false }
+            let count = sessions.withLockedValue { sessions -> Int? in
+                guard sessions[id] == nil else { return nil }
                 sessions[id] = session
-                return true
+                return sessions.count
             }
-            if inserted {
+            if let count {
+                sessionCountChanged(to: count, eventLoop: eventLoop)
                 metrics.sessions(transport).increment()
                 logger.debug("engine session opened", metadata: ["engine.sid": "\(id)", "engine.transport": "\(transport.rawValue)"])
                 return session
@@ -292,12 +300,23 @@ public final class EngineServer: Sendable {
         }
     }
 
-    private func makeHandshake(
-        head: HTTPRequestHead, query: [String: String], remoteAddress: String?, isSecure: Bool
-    ) -> EngineHandshake {
+    /// The handshake kept for the session: the header fields packed, the query decoded from the URL when read.
+    /// Feeds the session count to the trim policy; schedules `malloc_trim` on `eventLoop` when it asks for it.
+    private func sessionCountChanged(to count: Int, eventLoop: any EventLoop) {
+        guard HeapTrimmer.isAvailable else { return }
+        let decision = memoryTrim.withLockedValue { $0.sessionCountChanged(to: count, now: monotonicMilliseconds()) }
+        guard case .schedule(let at) = decision else { return }
+        eventLoop.scheduleTask(deadline: .uptimeNanoseconds(UInt64(max(at, 0)) * 1_000_000)) { [self] in
+            let count = sessionCount
+            memoryTrim.withLockedValue { $0.trimDue(sessionCount: count, now: monotonicMilliseconds()) }
+            HeapTrimmer.trim()
+            logger.debug("returned freed memory to the system", metadata: ["engine.sessions": "\(count)"])
+        }
+    }
+
+    private func makeHandshake(head: HTTPRequestHead, remoteAddress: String?, isSecure: Bool) -> EngineHandshake {
         EngineHandshake(
-            url: head.uri, query: query, headers: head.headers.map { (name: $0.name, value: $0.value) },
-            remoteAddress: remoteAddress, isSecure: isSecure,
+            url: head.uri, headerFields: head.headers, remoteAddress: remoteAddress, isSecure: isSecure,
             issuedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
     }
 

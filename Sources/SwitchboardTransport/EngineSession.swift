@@ -247,7 +247,8 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
                 loopContext.disarm(self)
                 armedDeadline = nil
                 server.sessionEnded(
-                    id, address: handshake.remoteAddress, transport: transport, reason: reason, wasRegistered: beganWithPolling)
+                    id, address: handshake.remoteAddress, transport: transport, reason: reason, wasRegistered: beganWithPolling,
+                    eventLoop: eventLoop)
                 let delegate = self.delegate
                 self.delegate = nil
                 delegate?.engineConnection(self, didCloseWith: reason)

@@ -270,7 +270,14 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 ///
 /// Usually the WebSocket is a channel of this process. On the owner of a session whose WebSocket another
 /// process accepted (no sticky sessions), it is the owner's end of a relay: frames go to `write`.
-final class EngineWebSocketConnection: Sendable {
+///
+/// `@unchecked Sendable`: the only mutable state, `loopSession` and `loopRelay`, is confined to `eventLoop`.
+/// Both start `nil` in `init` (before the handle is shared, so `init` may run off the loop); afterwards they
+/// are read and written only through ``session`` (whose callers all run on `eventLoop`: the handler's
+/// callbacks, ``EngineServer/webSocketUpgraded(_:handler:channel:isSecure:)``, the session's and the relay's
+/// loop-bound code; checked by `assertInEventLoop` in debug builds), ``relay`` (same) and ``setRelay(_:)``
+/// (which hops to `eventLoop`). This replaces two loop-bound boxes, i.e. two allocations per connection.
+final class EngineWebSocketConnection: @unchecked Sendable {
     enum Backing: Sendable {
         case channel(any Channel, NIOLoopBound<EngineWebSocketHandler>)
         case relay(write: @Sendable ([ByteBuffer]) -> Void, close: @Sendable () -> Void)
@@ -278,24 +285,20 @@ final class EngineWebSocketConnection: Sendable {
 
     let eventLoop: any EventLoop
     private let backing: Backing
-    private let sessionBox: NIOLoopBoundBox<EngineSession?>
+    private var loopSession: EngineSession?
     /// Set on the edge of a relay: where the client's messages go instead of a local session.
-    private let relayBox: NIOLoopBoundBox<ForwardedWebSocketRelay?>
+    private var loopRelay: ForwardedWebSocketRelay?
 
     init(handler: EngineWebSocketHandler, channel: any Channel) {
         self.eventLoop = channel.eventLoop
         self.backing = .channel(channel, NIOLoopBound(handler, eventLoop: channel.eventLoop))
-        self.sessionBox = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
-        self.relayBox = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
     }
 
-    /// The owner's end of a relayed WebSocket, on the session's loop.
+    /// The owner's end of a relayed WebSocket, on the session's loop (may be created off the loop, e.g. on the
+    /// thread reading the cluster's messages: it starts with no session and no relay).
     init(relayOn eventLoop: any EventLoop, write: @escaping @Sendable ([ByteBuffer]) -> Void, close: @escaping @Sendable () -> Void) {
         self.eventLoop = eventLoop
         self.backing = .relay(write: write, close: close)
-        // Created off the loop (on the thread reading the cluster's messages): empty boxes may be.
-        self.sessionBox = .makeEmptyBox(valueType: EngineSession.self, eventLoop: eventLoop)
-        self.relayBox = .makeEmptyBox(valueType: ForwardedWebSocketRelay.self, eventLoop: eventLoop)
     }
 
     /// Whether the channel is below its high write watermark (from any thread); a relay is always writable.
@@ -308,19 +311,28 @@ final class EngineWebSocketConnection: Sendable {
 
     /// The session this WebSocket belongs to (read and written on ``eventLoop``).
     var session: EngineSession? {
-        get { sessionBox.value }
-        set { sessionBox.value = newValue }
+        get {
+            eventLoop.assertInEventLoop()
+            return loopSession
+        }
+        set {
+            eventLoop.assertInEventLoop()
+            loopSession = newValue
+        }
     }
 
     /// The edge of a relay (read on ``eventLoop``).
-    var relay: ForwardedWebSocketRelay? { relayBox.value }
+    var relay: ForwardedWebSocketRelay? {
+        eventLoop.assertInEventLoop()
+        return loopRelay
+    }
 
     /// Sets the edge relay (from any thread).
     func setRelay(_ relay: ForwardedWebSocketRelay) {
         if eventLoop.inEventLoop {
-            relayBox.value = relay
+            loopRelay = relay
         } else {
-            eventLoop.execute { self.relayBox.value = relay }
+            eventLoop.execute { self.loopRelay = relay }
         }
     }
 

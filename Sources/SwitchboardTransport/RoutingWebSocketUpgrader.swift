@@ -30,15 +30,22 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         }
         var headers = initialResponseHeaders
         headers.add(name: "Sec-WebSocket-Accept", value: WebSocketAcceptKey.accept(forKey: String(key)))
-        let path = EngineRequestValidation.parseQuery(ofTarget: upgradeRequest.uri).path
+        let path = EngineRequestValidation.path(ofTarget: upgradeRequest.uri)
         if let server = router.engineServer(forPath: path) {
             if let deflate = Self.negotiateDeflate(upgradeRequest, server: server) {
                 headers.add(name: "Sec-WebSocket-Extensions", value: deflate.responseHeader)
             }
             let answer = headers
+            let isSecure = self.isSecure
             return server.validateWebSocketUpgrade(
                 upgradeRequest, remoteAddress: channel.remoteAddress?.ipAddress, eventLoop: channel.eventLoop
-            ).map { answer }
+            ).flatMapThrowing {
+                // NIO writes the 101 next; hold its flush so the open packet leaves with it (removed in `upgrade`).
+                if !isSecure, channel.eventLoop.inEventLoop {
+                    try channel.pipeline.syncOperations.addHandler(UpgradeResponseCork(), position: .first)
+                }
+                return answer
+            }
         }
         if let route = router.webSocketRoutes[String(path)] {
             guard let extra = route.shouldUpgrade(upgradeRequest) else {
@@ -51,9 +58,15 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
     }
 
     func upgrade(context: ChannelHandlerContext, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<Void> {
-        let path = EngineRequestValidation.parseQuery(ofTarget: upgradeRequest.uri).path
+        let path = EngineRequestValidation.path(ofTarget: upgradeRequest.uri)
         let channel = context.channel
         if let server = router.engineServer(forPath: path) {
+            defer {
+                // Flushes the 101 together with what the session wrote behind it (the open packet).
+                if let cork = try? channel.pipeline.syncOperations.context(handlerType: UpgradeResponseCork.self) {
+                    channel.pipeline.syncOperations.removeHandler(context: cork, promise: nil)
+                }
+            }
             do {
                 let limits = server.configuration.limits
                 // Above the soft limit the channel is not writable (volatile packets are dropped).
