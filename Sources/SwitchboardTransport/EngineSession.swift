@@ -11,7 +11,8 @@ func monotonicMilliseconds() -> Int64 {
 ///
 /// `@unchecked Sendable`: every mutable stored property (`machine`, `delegate`, `parkedPoll`, `socket`,
 /// `probeSocket`, `armedDeadline`, `timerWheelPosition`) is read and written only on `eventLoop`; every
-/// entry point that may be called from elsewhere hops to `eventLoop` first. `transport` is mirrored in a lock box.
+/// entry point that may be called from elsewhere hops to `eventLoop` first. `transport` is mirrored in a lock box
+/// (sessions that began on polling only: a WebSocket session's transport never changes).
 final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendable {
     let id: String
     let eventLoop: any EventLoop
@@ -20,7 +21,9 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
     /// Whether the session began on polling (only those are registered with a ``RemoteSessionRouter``:
     /// a WebSocket-only session never receives a request on another process).
     let beganWithPolling: Bool
-    private let transportBox: NIOLockedValueBox<EngineTransportKind>
+    /// The current transport of a session that began on polling (it may upgrade); `nil` for a WebSocket session,
+    /// whose transport stays `.websocket` (no lock box per WebSocket connection).
+    private let transportBox: NIOLockedValueBox<EngineTransportKind>?
     private var machine: EngineSessionStateMachine
     private var parkedPoll: HTTPResponder?
     private var socket: EngineWebSocketConnection?
@@ -30,11 +33,12 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
     var timerWheelPosition: TimerWheelPosition?
     /// This loop's shared flush batch, metrics batch and timer wheel.
     private let loopContext: EngineLoopContext
-    private let allocator = ByteBufferAllocator()
+    /// Made when needed (a stateless value): not stored, so each session is 32 bytes smaller.
+    private var allocator: ByteBufferAllocator { ByteBufferAllocator() }
 
     var delegate: (any EngineConnectionDelegate)?
 
-    var transport: EngineTransportKind { transportBox.withLockedValue { $0 } }
+    var transport: EngineTransportKind { transportBox?.withLockedValue { $0 } ?? .websocket }
 
     init(id: String, eventLoop: any EventLoop, handshake: EngineHandshake, transport: EngineTransportKind, server: EngineServer) {
         self.id = id
@@ -42,7 +46,7 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
         self.handshake = handshake
         self.server = server
         self.beganWithPolling = transport == .polling
-        self.transportBox = NIOLockedValueBox(transport)
+        self.transportBox = transport == .polling ? NIOLockedValueBox(transport) : nil
         self.machine = EngineSessionStateMachine(
             transport: transport, timing: .init(server.configuration), now: monotonicMilliseconds())
         self.loopContext = server.loopContext(for: eventLoop)
@@ -237,7 +241,7 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
             case .promoteProbeWebSocket:
                 socket = probeSocket
                 probeSocket = nil
-                transportBox.withLockedValue { $0 = .websocket }
+                transportBox?.withLockedValue { $0 = .websocket }
                 server.metrics.pollingSessions.decrement()
                 server.metrics.webSocketSessions.increment()
             case .closeWebSocket:

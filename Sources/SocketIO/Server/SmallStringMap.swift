@@ -2,9 +2,10 @@
 /// event handlers, a client's namespaces), kept small.
 ///
 /// A `[String: Value]` takes a hash table of at least ~100 bytes for one entry and 328 bytes for five;
-/// up to ``largeThreshold`` entries live here in an array grown two slots at a time (five handlers: 224 bytes,
-/// one namespace: 64) and are found by linear search (short strings compare in a few instructions). Beyond
-/// that the map becomes a dictionary. Setting an existing key replaces its value in place; `nil` removes it.
+/// up to ``largeThreshold`` entries live here in an array that starts with one slot and then grows two at a
+/// time (five handlers: 192 bytes, one namespace: 56) and are found by linear search (short strings compare in
+/// a few instructions). Beyond that the map becomes a dictionary. Setting an existing key replaces its value in
+/// place; `nil` removes it.
 struct SmallStringMap<Value> {
     /// More entries than this switch the map to a dictionary.
     static var largeThreshold: Int { 8 }
@@ -68,7 +69,7 @@ struct SmallStringMap<Value> {
                 case (let index?, let value?): entries[index].value = value
                 case (let index?, nil): entries.remove(at: index)
                 case (nil, let value?):
-                    if entries.count == entries.capacity { entries.reserveCapacity(entries.count + 2) }
+                    if entries.count == entries.capacity { entries.reserveCapacity(entries.isEmpty ? 1 : entries.count + 2) }
                     entries.append((key, value))
                 case (nil, nil): break
                 }

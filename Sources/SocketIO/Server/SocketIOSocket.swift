@@ -40,7 +40,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     struct LoopState {
         var phase: Phase = .connecting
-        var handlers = SmallStringMap<EventHandler>()
+        var handlers = SmallStringMap<StoredEventHandler>()
         var anyHandlers: [(id: SocketIOListenerID, handler: AnyEventHandler)] = []
         var outgoingHandlers: [(id: SocketIOListenerID, handler: OutgoingEventHandler)] = []
         var packetMiddlewares: [PacketMiddleware] = []
@@ -49,6 +49,12 @@ public final class SocketIOSocket: @unchecked Sendable {
         var disconnectingHandlers: [DisconnectHandler] = []
         var disconnectHandlers: [DisconnectHandler] = []
         var pendingAcks: [Int: PendingAck] = [:]
+    }
+
+    /// An event handler as stored: a struct around the closure, so that keeping it in a generic container does
+    /// not re-abstract the closure (which allocates a thunk context per handler: 32 bytes each, per socket).
+    struct StoredEventHandler {
+        let call: EventHandler
     }
 
     struct PendingAck {
@@ -145,7 +151,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Registers the handler of `event`, replacing any previous one.
     public func on(_ event: String, _ handler: @escaping EventHandler) {
-        runOnLoop { $0.loopState.handlers[event] = handler }
+        runOnLoop { $0.loopState.handlers[event] = StoredEventHandler(call: handler) }
     }
 
     /// Removes the handler of `event`.
@@ -463,7 +469,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     private func dispatch(_ packet: SocketIOEventPacket) {
         let ack = packet.ackID.map { SocketIOAcknowledgement(socket: self, id: $0) }
         for (_, handler) in loopState.anyHandlers { handler(self, packet.event, packet.arguments, ack) }
-        loopState.handlers[packet.event]?(self, packet.arguments, ack)
+        loopState.handlers[packet.event]?.call(self, packet.arguments, ack)
     }
 
     /// Gives `error` to the error handlers (or logs it when there are none). On loop.
