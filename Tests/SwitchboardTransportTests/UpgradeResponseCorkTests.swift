@@ -50,6 +50,7 @@ struct UpgradeResponseCorkTests {
         var flushedAtAccept: String?
         delegate.peek = { flushedAtAccept = try? Self.flushedText(channel) }
         try channel.writeInbound(Self.upgradeRequest("/engine.io/?EIO=4&transport=websocket"))
+        channel.embeddedEventLoop.run()  // the HTTP decoder leaves the pipeline in a task of its own
         #expect(delegate.accepted == 1)
         #expect(flushedAtAccept == "", "the 101 waited for the open packet")
         let flushed = try Self.flushedText(channel)
@@ -64,6 +65,7 @@ struct UpgradeResponseCorkTests {
         let delegate = PeekingDelegate()
         let channel = try makeChannel(delegate: delegate)
         try channel.writeInbound(Self.upgradeRequest("/engine.io/?EIO=4&transport=websocket&sid=unknown"))
+        channel.embeddedEventLoop.run()
         #expect(delegate.accepted == 0)
         #expect(try Self.flushedText(channel).hasPrefix("HTTP/1.1 400 "))
         #expect((try? channel.pipeline.syncOperations.context(handlerType: UpgradeResponseCork.self)) == nil)
