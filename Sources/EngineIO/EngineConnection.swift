@@ -39,15 +39,17 @@ public enum EngineTransportKind: String, Sendable, Hashable {
 
 /// What the server knew about the request that opened a session.
 ///
-/// A server keeps this for the whole session, so it holds it compactly: the header fields packed in one
-/// allocation, and the query decoded from ``url`` when read (a handshake built with an explicit query, or
-/// whose query or URL was set, keeps its own query). Reading ``headers`` or ``query`` builds them each time.
+/// A server keeps this for the whole session, so it holds it compactly: the URL and the header fields packed
+/// in one allocation, and the query decoded from ``url`` when read (a handshake built with an explicit query, or
+/// whose query or URL was set, keeps its own query). Reading ``url``, ``headers`` or ``query`` builds them each time.
 public struct EngineHandshake: Sendable {
     /// The request target as received (path and query), e.g. `/socket.io/?EIO=4&transport=polling`.
     public var url: String {
-        willSet {
+        get { packed.target }
+        set {
             // The query stays what it was: keep it before the URL it was decoded from changes.
-            if storedQuery == nil { storedQuery = EngineRequestValidation.parseQuery(ofTarget: url).query }
+            if storedQuery == nil { storedQuery = query }
+            packed = EngineHeaderFields(target: newValue, packed.fields)
         }
     }
     /// Decoded query parameters of the handshake request (first value wins for repeated names).
@@ -57,8 +59,8 @@ public struct EngineHandshake: Sendable {
     }
     /// Request headers in arrival order; names as sent.
     public var headers: [(name: String, value: String)] {
-        get { headerFields.fields }
-        set { headerFields = EngineHeaderFields(newValue) }
+        get { packed.fields }
+        set { packed = EngineHeaderFields(target: packed.target, newValue) }
     }
     /// The peer's address, e.g. `127.0.0.1`, when known.
     public var remoteAddress: String?
@@ -68,7 +70,8 @@ public struct EngineHandshake: Sendable {
     public var issuedAtMilliseconds: Int64
     /// The query when it is not the one ``url`` carries; `nil`: decode ``url``'s.
     private var storedQuery: [String: String]?
-    private var headerFields: EngineHeaderFields
+    /// The URL and the header fields.
+    private var packed: EngineHeaderFields
 
     /// Creates a handshake description.
     public init(
@@ -79,9 +82,8 @@ public struct EngineHandshake: Sendable {
         isSecure: Bool,
         issuedAtMilliseconds: Int64
     ) {
-        self.url = url
         self.storedQuery = query
-        self.headerFields = EngineHeaderFields(headers)
+        self.packed = EngineHeaderFields(target: url, headers)
         self.remoteAddress = remoteAddress
         self.isSecure = isSecure
         self.issuedAtMilliseconds = issuedAtMilliseconds
@@ -96,9 +98,8 @@ public struct EngineHandshake: Sendable {
         isSecure: Bool,
         issuedAtMilliseconds: Int64
     ) where Fields.Element == (name: String, value: String) {
-        self.url = url
         self.storedQuery = nil
-        self.headerFields = EngineHeaderFields(headerFields)
+        self.packed = EngineHeaderFields(target: url, headerFields)
         self.remoteAddress = remoteAddress
         self.isSecure = isSecure
         self.issuedAtMilliseconds = issuedAtMilliseconds
@@ -106,7 +107,7 @@ public struct EngineHandshake: Sendable {
 
     /// The first value of the header named `name` (ASCII case-insensitive, as HTTP names are), if any.
     public func header(_ name: String) -> String? {
-        headerFields.first(named: name)
+        packed.first(named: name)
     }
 }
 

@@ -1,22 +1,24 @@
-/// Request header fields packed into one byte array, for a handshake that is kept for a whole session.
+/// A request target and its header fields packed into one byte array, for a handshake that is kept for a
+/// whole session.
 ///
 /// An array of `(name, value)` string pairs costs an allocation for the array and one per string longer
-/// than 15 bytes (`Sec-WebSocket-Key` and its value, `User-Agent`, …); this keeps every field in one
-/// allocation and decodes the pairs only when someone reads them. Layout, per field in arrival order: the
-/// name's UTF-8 length, the name, the value's UTF-8 length, the value. A length below 255 takes one byte;
-/// longer ones are `0xFF` followed by four bytes, little-endian.
+/// than 15 bytes (the target, `Sec-WebSocket-Key` and its value, `User-Agent`, …); this keeps them all in one
+/// allocation and decodes them only when someone reads them. Layout: the target's UTF-8 length and bytes, then
+/// per field in arrival order the name's length, the name, the value's length, the value. A length below 255
+/// takes one byte; longer ones are `0xFF` followed by four bytes, little-endian.
 package struct EngineHeaderFields: Sendable, Hashable {
     private var bytes: [UInt8]
 
-    /// Packs `fields` (names as sent).
-    package init<Fields: Sequence>(_ fields: Fields) where Fields.Element == (name: String, value: String) {
-        var size = 0
+    /// Packs `target` and `fields` (names as sent).
+    package init<Fields: Sequence>(target: String = "", _ fields: Fields) where Fields.Element == (name: String, value: String) {
+        var size = Self.lengthSize(target.utf8.count) + target.utf8.count
         for field in fields {
             size += Self.lengthSize(field.name.utf8.count) + field.name.utf8.count
             size += Self.lengthSize(field.value.utf8.count) + field.value.utf8.count
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(size)
+        Self.append(target, to: &bytes)
         for field in fields {
             Self.append(field.name, to: &bytes)
             Self.append(field.value, to: &bytes)
@@ -24,10 +26,23 @@ package struct EngineHeaderFields: Sendable, Hashable {
         self.bytes = bytes
     }
 
+    /// The request target (path and query).
+    package var target: String {
+        var offset = 0
+        return readString(at: &offset)
+    }
+
+    /// Offset of the first field (after the target).
+    private var fieldsStart: Int {
+        var offset = 0
+        _ = readRange(at: &offset)
+        return offset
+    }
+
     /// The fields in arrival order.
     package var fields: [(name: String, value: String)] {
         var result: [(name: String, value: String)] = []
-        var offset = 0
+        var offset = fieldsStart
         while offset < bytes.count {
             let name = readString(at: &offset)
             let value = readString(at: &offset)
@@ -38,7 +53,7 @@ package struct EngineHeaderFields: Sendable, Hashable {
 
     /// The value of the first field named `name` (ASCII case-insensitive), if any.
     package func first(named name: String) -> String? {
-        var offset = 0
+        var offset = fieldsStart
         while offset < bytes.count {
             let nameRange = readRange(at: &offset)
             let valueRange = readRange(at: &offset)

@@ -66,6 +66,15 @@ struct EngineHandshakeTests {
         #expect(handshake.header("host") == nil)
     }
 
+    @Test func urlIsKeptWithTheFieldsAndSettingHeadersKeepsIt() {
+        var handshake = Self.serverHandshake(url: "/socket.io/?EIO=4&transport=websocket")
+        #expect(handshake.url == "/socket.io/?EIO=4&transport=websocket")
+        handshake.headers = [("A", "1")]
+        #expect(handshake.url == "/socket.io/?EIO=4&transport=websocket")
+        #expect(EngineHeaderFields(target: String(repeating: "/x", count: 200), Self.fields).target.count == 400)
+        #expect(Self.pairs(EngineHeaderFields(target: "/t", Self.fields).fields) == Self.pairs(Self.fields))
+    }
+
     @Test func changingTheURLKeepsTheQueryItHad() {
         var handshake = Self.serverHandshake(url: "/socket.io/?EIO=4&a=1")
         handshake.url = "/elsewhere?b=2"
@@ -83,5 +92,24 @@ struct EngineHandshakeTests {
         #expect(EngineRequestValidation.parseQuery(ofTarget: "/?a=plain&b=x%2By+z&c&a=2").query == ["a": "plain", "b": "x+y z", "c": ""])
         #expect(EngineRequestValidation.percentDecode("abc") == "abc")
         #expect(EngineRequestValidation.percentDecode("%E2%9C%93") == "✓")
+    }
+}
+
+@Suite("Random identifiers from one draw of 16 bytes")
+struct RandomIdentifierTests {
+    @Test func identifiersAre20URLSafeCharactersAndDiffer() {
+        let ids = (0..<200).map { _ in RandomIdentifier.make() }
+        let alphabet = Set(RandomIdentifier.alphabet)
+        for id in ids {
+            #expect(id.utf8.count == 20)
+            #expect(id.utf8.allSatisfy { alphabet.contains($0) })
+        }
+        #expect(Set(ids).count == ids.count)
+    }
+
+    @Test func thePairGivesTwoDistinctDrawsThenKeepsDrawing() {
+        var generator = SystemRandomPair()
+        let draws = (0..<4).map { _ in generator.next() }
+        #expect(Set(draws).count == 4, "four 64-bit draws collide with negligible probability")
     }
 }
