@@ -342,15 +342,26 @@ let package = Package(
 
         // MARK: Tests (no network; integration tests run from scripts/test)
 
+        /// Shared by the test targets only: launchers of real redis-server and PostgreSQL on free loopback
+        /// ports, program runners and a seeded random generator.
+        .target(
+            name: "SwitchboardTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+
         .testTarget(
             name: "RESPTests",
-            dependencies: ["RESP", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["RESP", "SwitchboardTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         /// Talks to a real redis-server that the test starts itself (installed by scripts/test).
         .testTarget(
             name: "RedisIntegrationTests",
             dependencies: [
-                "SwitchboardRedis", "RESP",
+                "SwitchboardRedis", "RESP", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -378,6 +389,7 @@ let package = Package(
             name: "ChatStoreIntegrationTests",
             dependencies: [
                 "ChatStore", "ChatStoreRedis", "ChatStorePostgres", "SwitchboardRedis", "RESP", "ChatStorage",
+                "SwitchboardTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -392,7 +404,7 @@ let package = Package(
             name: "SwitchboardClientTests",
             dependencies: [
                 "SwitchboardClient", "SwitchboardConformance", "SwitchboardTransport", "SocketIO", "EngineIO",
-                "SwitchboardJSON", "SwitchboardClientTLS", "SwitchboardTLS",
+                "SwitchboardJSON", "SwitchboardClientTLS", "SwitchboardTLS", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -412,20 +424,20 @@ let package = Package(
         ),
         .testTarget(
             name: "ClusterProtocolTests",
-            dependencies: ["ClusterProtocol", "SocketIO", "SwitchboardJSON", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["ClusterProtocol", "SocketIO", "SwitchboardJSON", "SwitchboardTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         /// Cluster adapter and session forwarding against a real redis-server the tests start themselves.
         .testTarget(
             name: "SwitchboardClusterTests",
             dependencies: [
                 "SwitchboardCluster", "ClusterProtocol", "SocketIO", "EngineIO", "SwitchboardJSON",
-                "SwitchboardRedis", "SwitchboardTransport", "SwitchboardClient",
+                "SwitchboardRedis", "SwitchboardTransport", "SwitchboardClient", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
+        .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON", "SwitchboardTestSupport"]),
         .testTarget(name: "ServerURLTests", dependencies: ["ServerURL"]),
         .testTarget(
             name: "SwitchboardHTTPAPITests",
@@ -436,12 +448,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineIOTests",
-            dependencies: ["EngineIO", "SwitchboardJSON", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["EngineIO", "SwitchboardJSON", "SwitchboardTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "SocketIOTests",
             dependencies: [
-                "SocketIO", "EngineIO", "SwitchboardJSON",
+                "SocketIO", "EngineIO", "SwitchboardJSON", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -449,7 +461,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardWebSocketTests",
             dependencies: [
-                "SwitchboardWebSocket",
+                "SwitchboardWebSocket", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -459,7 +471,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardTLSTests",
             dependencies: [
-                "SwitchboardTLS", "SwitchboardTransport", "EngineIO",
+                "SwitchboardTLS", "SwitchboardTransport", "EngineIO", "SwitchboardTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -468,7 +480,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardMetricsTests",
             dependencies: [
-                "SwitchboardMetrics", "SwitchboardTransport", "EngineIO",
+                "SwitchboardMetrics", "SwitchboardTransport", "EngineIO", "SwitchboardTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

@@ -8,8 +8,14 @@ import SwitchboardClient
 import SwitchboardCluster
 import SwitchboardJSON
 import SwitchboardRedis
+import SwitchboardTestSupport
 import SwitchboardTransport
 import Testing
+
+extension RedisServerProcess {
+    /// Default client settings for this server.
+    var configuration: RedisConfiguration { RedisConfiguration(host: "127.0.0.1", port: port) }
+}
 
 let quietLogger: Logger = {
     var logger = Logger(label: "test.cluster")

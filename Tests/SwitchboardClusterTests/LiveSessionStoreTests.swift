@@ -4,6 +4,7 @@ import SocketIO
 import SwitchboardCluster
 import SwitchboardJSON
 import SwitchboardRedis
+import SwitchboardTestSupport
 import Testing
 
 /// Live sessions in Redis: a node that dies without seeing its sockets disconnect leaves them

@@ -4,6 +4,7 @@ import SocketIO
 import SwitchboardCluster
 import SwitchboardJSON
 import SwitchboardRedis
+import SwitchboardTestSupport
 import Testing
 
 /// Connection state recovery through Redis, and nodes surviving a Redis restart.
