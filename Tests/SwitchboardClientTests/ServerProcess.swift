@@ -74,7 +74,7 @@ final class ServerProcess: @unchecked Sendable {
         do {
             try await waitUntilAccepting(process, port: port, name: template, interval: .milliseconds(50))
         } catch {
-            stop()
+            kill()  // a no-op when it has already exited
             throw Failed(description: "\(error); log: \(log.path)")
         }
     }
