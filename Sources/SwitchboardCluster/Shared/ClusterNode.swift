@@ -151,8 +151,21 @@ public final class ClusterNode: Service, Sendable {
     // MARK: For the adapters
 
     func register(_ adapter: RedisClusterAdapter, namespace: String) {
-        adapters.withLockedValue { $0[namespace] = adapter }
-        subscribe(options.keyspace.namespaceChannel(namespace))
+        adapters.withLockedValue { adapters in
+            adapters[namespace] = adapter
+            // Under the lock, so a namespace removed and created again ends up subscribed.
+            subscribe(options.keyspace.namespaceChannel(namespace))
+        }
+    }
+
+    /// Forgets the adapter of a removed namespace and unsubscribes from the namespace channel (unless
+    /// a newer adapter of the same name took its place).
+    func unregister(_ adapter: RedisClusterAdapter, namespace: String) {
+        adapters.withLockedValue { adapters in
+            guard adapters[namespace] === adapter else { return }
+            adapters[namespace] = nil
+            unsubscribe(options.keyspace.namespaceChannel(namespace))
+        }
     }
 
     /// Subscribes in the order of the calls (a later unsubscribe of the same channel wins).
