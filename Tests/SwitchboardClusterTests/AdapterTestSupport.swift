@@ -1,3 +1,4 @@
+import CoreMetrics
 import EngineIO
 import Logging
 import NIOConcurrencyHelpers
@@ -30,13 +31,14 @@ struct TestNode: Sendable {
     static func start(
         redis: RedisConfiguration, prefix: String, recovery: Bool = false, port: Int = 0,
         configure: @Sendable (inout SocketIOServer.Configuration) -> Void = { _ in },
+        metricsFactory: (any MetricsFactory)? = nil,
         setup: @Sendable (SocketIOServer) -> Void = { _ in }
     ) async throws -> TestNode {
         var configuration = SocketIOServer.Configuration(
             connectionStateRecovery: recovery ? SocketIOConnectionStateRecovery() : nil
         )
         configure(&configuration)
-        let options = ClusterOptions(keyspace: .init(prefix: prefix), requestTimeout: .seconds(2))
+        let options = ClusterOptions(keyspace: .init(prefix: prefix), requestTimeout: .seconds(2), metricsFactory: metricsFactory)
         let cluster = try await ClusterNode.join(redis: redis, configuration: &configuration, options: options, logger: quietLogger)
         let io = SocketIOServer(configuration: configuration, logger: quietLogger)
         io.onConnection { socket in
