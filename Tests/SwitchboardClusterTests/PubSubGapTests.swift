@@ -16,9 +16,7 @@ struct PubSubGapTests {
     @Test func aKilledSubscriberConnectionIsResubscribedCountedAndBroadcastsFlowAgain() async throws {
         let redis = try await RedisServerProcess()
         defer { redis.stop() }
-        let (metricsA, metricsB) = (TestMetrics(), TestMetrics())
-        let nodeA = try await TestNode.start(redis: redis.configuration, prefix: "gap", metricsFactory: metricsA)
-        let nodeB = try await TestNode.start(redis: redis.configuration, prefix: "gap", metricsFactory: metricsB)
+        let ((nodeA, metricsA), (nodeB, metricsB)) = try await (startNode(redis, "gap"), startNode(redis, "gap"))
         defer { Task { await nodeA.stop(); await nodeB.stop() } }
         let member = try await TestClient.connect(nodeB.url, answers: ["ask": "yes"])
         try await member.join("room")
@@ -54,9 +52,7 @@ struct PubSubGapTests {
     @Test func requestsDuringARedisOutageEndAtTheirTimeoutAndTheGapIsMeasured() async throws {
         let redis = try await RedisServerProcess()
         defer { redis.stop() }
-        let (metricsA, metricsB) = (TestMetrics(), TestMetrics())
-        let nodeA = try await TestNode.start(redis: redis.configuration, prefix: "outage", metricsFactory: metricsA)
-        let nodeB = try await TestNode.start(redis: redis.configuration, prefix: "outage", metricsFactory: metricsB)
+        let ((nodeA, metricsA), (nodeB, metricsB)) = try await (startNode(redis, "outage"), startNode(redis, "outage"))
         defer { Task { await nodeA.stop(); await nodeB.stop() } }
         nodeB.io.mainNamespace.onServerSideEvent { _, _, ack in ack?(["B"]) }
         let member = try await TestClient.connect(nodeB.url, answers: ["ask": "yes"])
@@ -88,5 +84,11 @@ struct PubSubGapTests {
             await nodeA.io.timeout(.seconds(1)).acknowledgements("ask", arguments: []).responses == [["yes"]]
         }
         _ = member
+    }
+
+    /// A node with its own metrics.
+    private func startNode(_ redis: RedisServerProcess, _ prefix: String) async throws -> (TestNode, TestMetrics) {
+        let metrics = TestMetrics()
+        return (try await TestNode.start(redis: redis.configuration, prefix: prefix, metricsFactory: metrics), metrics)
     }
 }
