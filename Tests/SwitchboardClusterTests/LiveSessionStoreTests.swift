@@ -132,6 +132,30 @@ struct LiveSessionStoreTests {
         #expect(recovered?.missedPackets == [["m", "mark"]])
     }
 
+    @Test func liveSessionsLostWithARedisRestartAreWrittenAgainAfterTheGap() async throws {
+        let redis = try await RedisServerProcess()
+        defer { redis.stop() }
+        let (node, store) = try await join(redis, prefix: "restart")
+        defer { Task { await node.shutdown() } }
+        let client = RedisClient(configuration: redis.configuration)
+        defer { Task { await client.shutdown() } }
+
+        store.sessionChanged(SocketIOSession(namespace: "/", sid: "s1", pid: "p1", rooms: ["s1"], data: .null))
+        let newest = SocketIOSession(namespace: "/", sid: "s1", pid: "p1", rooms: ["s1", "r"], data: ["n": 2])
+        store.sessionChanged(newest)
+        try await eventually("the live session reached Redis") {
+            (try? await client.send(RESPCommand("EXISTS", "restart-live#/#p1")))?.integer == 1
+        }
+        redis.kill()
+        try await redis.restart()
+        try await eventually("the node wrote its live session again after the restart") {
+            guard let bytes = (try? await client.send(RESPCommand("GET", "restart-live#/#p1")))?.bytes else { return false }
+            return (try? ClusterRecoveryCodec.decodeLiveSession(bytes).session) == newest
+        }
+        let ttl = try await client.send(RESPCommand("PTTL", "restart-live#/#p1")).integer ?? -1
+        #expect(ttl > 0 && ttl <= 30_000)
+    }
+
     private func join(_ redis: RedisServerProcess, prefix: String) async throws -> (ClusterNode, RedisSessionStore) {
         var configuration = SocketIOServer.Configuration(
             connectionStateRecovery: SocketIOConnectionStateRecovery(maxDisconnectionDuration: .seconds(30)))

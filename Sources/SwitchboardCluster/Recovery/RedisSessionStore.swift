@@ -137,6 +137,19 @@ public final class RedisSessionStore: SocketIOSessionStore {
         }
     }
 
+    /// Writes again the live copy of every session this node serves whose key is missing (`SET … NX`):
+    /// a Redis restart without persistence lost them. ``ClusterNode`` calls it after each pub/sub gap.
+    /// A copy that another node took is not missing while that node serves the session (only in the
+    /// short time between that node ending it and this one seeing its old, half-open socket drop).
+    public func restoreMissingLiveSessions() {
+        let copies = liveSessions.withLockedValue { $0 }
+        for (key, copy) in copies {
+            send("live recovery session not rewritten", RESPCommand(
+                "SET", key, ClusterRecoveryCodec.encodeLive(copy.session, owner: copy.owner), "PX", durationMilliseconds, "NX"
+            ))
+        }
+    }
+
     /// A new owner token for a live copy: this node's id and a counter, so two sockets of one session
     /// on this node (the client came back after a detour) are told apart too.
     private func nextOwnerToken() -> String {

@@ -51,6 +51,8 @@ public final class ClusterNode: Service, Sendable {
     let pubsubReconnects: Counter
     /// `switchboard_cluster_pubsub_gap_seconds`: how long each of those gaps lasted.
     let pubsubGaps: Metrics.Timer
+    /// Called after each pub/sub gap (Redis may have restarted and lost its keys).
+    private let afterGapHandlers: NIOLockedValueBox<[@Sendable () -> Void]>
 
     enum SubscriptionChange: Sendable {
         case subscribe(String)
@@ -89,6 +91,7 @@ public final class ClusterNode: Service, Sendable {
                 store.refreshLiveSessions()
             }
             node.liveSessionRefresh.withLockedValue { $0 = refresh }
+            node.afterGapHandlers.withLockedValue { $0.append { store.restoreMissingLiveSessions() } }
         }
         logger.info("joined the cluster", metadata: ["cluster.node": "\(node.id)", "redis.host": "\(redis.host):\(redis.port)"])
         return node
@@ -114,6 +117,8 @@ public final class ClusterNode: Service, Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.connection = OrderedRedisConnection(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger)
         let subscriberDown = NIOLockedValueBox(false)
+        let afterGapHandlers = NIOLockedValueBox([@Sendable () -> Void]())
+        self.afterGapHandlers = afterGapHandlers
         let metrics = options.metricsFactory ?? MetricsSystem.factory
         let reconnects = Counter(label: "switchboard_cluster_pubsub_reconnects_total", factory: metrics)
         let gaps = Metrics.Timer(label: "switchboard_cluster_pubsub_gap_seconds", factory: metrics)
@@ -130,6 +135,7 @@ public final class ClusterNode: Service, Sendable {
                 subscriberDown.withLockedValue { $0 = false }
                 reconnects.increment()
                 gaps.record(duration: gap)
+                for handler in afterGapHandlers.withLockedValue({ $0 }) { handler() }
             }
         }
         self.requests = ClusterRequests(eventLoopGroup: eventLoopGroup)
