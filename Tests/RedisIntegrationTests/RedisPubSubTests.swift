@@ -114,6 +114,34 @@ struct RedisPubSubTests {
         }
     }
 
+    @Test("a lost connection is reported, then the resubscription with the length of the gap")
+    func gapIsReported() async throws {
+        try await withRedisServer { server in
+            var configuration = server.configuration
+            configuration.reconnectBaseDelay = .milliseconds(20)
+            configuration.reconnectMaxDelay = .milliseconds(100)
+            let (events, continuation) = AsyncStream.makeStream(of: RedisSubscriber.ConnectionEvent.self)
+            let subscriber = RedisSubscriber(configuration: configuration) { continuation.yield($0) }
+            try await subscriber.subscribe(to: ["events"])
+            var iterator = events.makeAsyncIterator()
+
+            server.kill()
+            #expect(await iterator.next() == .lost)
+            try await Task.sleep(for: .milliseconds(500))
+            try await server.restart()
+            let event = await iterator.next()
+            guard case .resubscribed(let gap)? = event else {
+                Issue.record("expected a resubscription, got \(String(describing: event))")
+                return
+            }
+            #expect(gap >= .milliseconds(500) && gap < .seconds(20))
+            #expect(await subscriber.subscriptions[.channel] == ["events"])
+            await subscriber.shutdown()
+            continuation.finish()
+            #expect(await iterator.next() == nil, "no event for the first connection or the shutdown")
+        }
+    }
+
     @Test("run() finishes the message stream when its task is cancelled; pattern unsubscribe stops delivery")
     func subscriberServiceLifecycle() async throws {
         try await withRedisServer { server in
