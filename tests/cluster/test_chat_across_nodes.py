@@ -2,15 +2,12 @@
 user B on node 2, both in `general`, see each other's messages, presence and typing as if on one node,
 and read the same history on both nodes."""
 
-import contextlib
 import time
 
 import pytest
 import socketio
 
-from chat_nodes import ChatClient, running_postgres
-from conftest import Node, running_redis, switchboard_binary
-from server_process import ROOT, ServerFailed, free_port, running_server
+from chat_nodes import ChatClient, running_chat_nodes
 
 GENERAL = "r_general"
 SECRET = "clusterchat-test-secret-0123456789abcdef"
@@ -20,24 +17,7 @@ ADMIN_TOKEN = "clusterchat-admin-token"
 @pytest.fixture
 def chat_nodes(tmp_path):
     """[node 1, node 2]: two `serve` processes on one Redis and one PostgreSQL."""
-    with contextlib.ExitStack() as stack:
-        try:
-            redis = stack.enter_context(running_redis(tmp_path))
-            postgres_url = stack.enter_context(running_postgres())
-            nodes = []
-            for name in ("1", "2"):
-                port = free_port()
-                node_id = f"chat-{name}-{port}"
-                data = tmp_path / f"data{name}"
-                data.mkdir()
-                command = [switchboard_binary(), "serve", "--port", str(port), "--redis-url", redis.url,
-                           "--postgres-url", postgres_url, "--jwt-secret", SECRET, "--admin-token", ADMIN_TOKEN, "--node-id", node_id,
-                           "--data-dir", str(data)]
-                process = stack.enter_context(running_server(command, port, tmp_path / f"node{name}.log", cwd=ROOT))
-                nodes.append(Node(name, port, node_id, process))
-        except ServerFailed as failure:
-            pytest.fail(str(failure), pytrace=False)
-        time.sleep(1.5)  # the nodes have seen each other's heartbeats
+    with running_chat_nodes(tmp_path, ("1", "2"), SECRET, admin_token=ADMIN_TOKEN) as nodes:
         yield nodes
 
 
