@@ -80,12 +80,18 @@ struct RedisPubSubTests {
         }
     }
 
+    /// The server's configuration with short reconnect delays (20 ms, at most 200 ms).
+    private func quickReconnect(_ server: RedisServerProcess) -> RedisConfiguration {
+        var configuration = server.configuration
+        configuration.reconnectBaseDelay = .milliseconds(20)
+        configuration.reconnectMaxDelay = .milliseconds(200)
+        return configuration
+    }
+
     @Test("the subscriber subscribes again after redis-server restarts")
     func resubscribeAfterRestart() async throws {
         try await withRedisServer { server in
-            var configuration = server.configuration
-            configuration.reconnectBaseDelay = .milliseconds(20)
-            configuration.reconnectMaxDelay = .milliseconds(200)
+            let configuration = quickReconnect(server)
             let subscriber = RedisSubscriber(configuration: configuration)
             try await subscriber.subscribe(to: ["events"])
             try await subscriber.subscribe(toPatterns: ["user.*"])
@@ -117,9 +123,7 @@ struct RedisPubSubTests {
     @Test("a lost connection is reported, then the resubscription with the length of the gap")
     func gapIsReported() async throws {
         try await withRedisServer { server in
-            var configuration = server.configuration
-            configuration.reconnectBaseDelay = .milliseconds(20)
-            configuration.reconnectMaxDelay = .milliseconds(100)
+            let configuration = quickReconnect(server)
             let (events, continuation) = AsyncStream.makeStream(of: RedisSubscriber.ConnectionEvent.self)
             let subscriber = RedisSubscriber(configuration: configuration) { continuation.yield($0) }
             try await subscriber.subscribe(to: ["events"])
