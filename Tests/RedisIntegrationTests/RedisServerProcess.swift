@@ -71,6 +71,20 @@ final class RedisServerProcess: @unchecked Sendable {
         throw StartFailed(description: "redis-server did not accept connections on port \(port) within 10 s")
     }
 
+    /// Starts the server again after ``kill()``. Nodes keep reconnecting to the dead port, and a connect
+    /// to a free loopback port in the ephemeral range can connect to itself for a moment and hold the
+    /// port, so the bind is retried.
+    func restart() async throws {
+        for attempt in 1...10 {
+            do {
+                try await start()
+                return
+            } catch where attempt < 10 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
     /// Kills the server at once (SIGKILL), as a crash would.
     func kill() {
         guard let process, process.isRunning else { return }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import EngineIO
 import Logging
 import NIOConcurrencyHelpers
@@ -29,12 +30,15 @@ struct TestNode: Sendable {
 
     static func start(
         redis: RedisConfiguration, prefix: String, recovery: Bool = false, port: Int = 0,
+        configure: @Sendable (inout SocketIOServer.Configuration) -> Void = { _ in },
+        metricsFactory: (any MetricsFactory)? = nil,
         setup: @Sendable (SocketIOServer) -> Void = { _ in }
     ) async throws -> TestNode {
         var configuration = SocketIOServer.Configuration(
             connectionStateRecovery: recovery ? SocketIOConnectionStateRecovery() : nil
         )
-        let options = ClusterOptions(keyspace: .init(prefix: prefix), requestTimeout: .seconds(2))
+        configure(&configuration)
+        let options = ClusterOptions(keyspace: .init(prefix: prefix), requestTimeout: .seconds(2), metricsFactory: metricsFactory)
         let cluster = try await ClusterNode.join(redis: redis, configuration: &configuration, options: options, logger: quietLogger)
         let io = SocketIOServer(configuration: configuration, logger: quietLogger)
         io.onConnection { socket in
@@ -77,7 +81,7 @@ struct TestCluster: Sendable {
         let prefix = "t\(UInt32.random(in: 0...UInt32.max))"
         var nodes: [TestNode] = []
         for index in 0..<count {
-            nodes.append(try await TestNode.start(redis: redis.configuration, prefix: prefix, recovery: recovery) { setup(index, $0) })
+            nodes.append(try await TestNode.start(redis: redis.configuration, prefix: prefix, recovery: recovery, setup: { setup(index, $0) }))
         }
         let cluster = TestCluster(redis: redis, nodes: nodes, prefix: prefix)
         // Every node has subscribed to the main namespace's channel.

@@ -66,9 +66,9 @@ def running_postgres():
 
 
 @contextlib.contextmanager
-def running_chat_nodes(tmp_path, names, jwt_secret):
+def running_chat_nodes(tmp_path, names, jwt_secret, admin_token=None):
     """Yields one `switchboard serve` Node per name, all on one Redis (hot store, cluster) and one PostgreSQL
-    (archive), once they have seen each other's heartbeats."""
+    (archive), once they have seen each other's heartbeats; `admin_token` enables `/admin`."""
     with contextlib.ExitStack() as stack:
         try:
             redis = stack.enter_context(running_redis(tmp_path))
@@ -82,6 +82,8 @@ def running_chat_nodes(tmp_path, names, jwt_secret):
                 command = [switchboard_binary(), "serve", "--port", str(port), "--redis-url", redis.url,
                            "--postgres-url", postgres_url, "--jwt-secret", jwt_secret, "--node-id", node_id,
                            "--data-dir", str(data)]
+                if admin_token is not None:
+                    command += ["--admin-token", admin_token]
                 process = stack.enter_context(running_server(command, port, tmp_path / f"node{name}.log", cwd=ROOT))
                 nodes.append(Node(name, port, node_id, process))
         except ServerFailed as failure:
