@@ -130,9 +130,11 @@ final class TestClient: Sendable {
     let socket: SocketIOClient
     private let received = NIOLockedValueBox<[(name: String, arguments: [JSONValue])]>([])
 
-    init(url: String, answers: [String: JSONValue] = [:]) throws {
+    /// `reconnecting` is off unless a test needs it: a client left over from an earlier test would otherwise
+    /// reconnect to a later test's node that happens to get its old port, and be counted there.
+    init(url: String, answers: [String: JSONValue] = [:], reconnecting: Bool = false) throws {
         let options = SocketIOClientOptions(
-            transports: [.websocket], forceNew: true, reconnectionDelay: .milliseconds(100),
+            transports: [.websocket], forceNew: true, reconnection: reconnecting, reconnectionDelay: .milliseconds(100),
             reconnectionDelayMax: .milliseconds(300), randomizationFactor: 0
         )
         socket = try SocketIOClient.socket(url: url, options: options)
@@ -145,8 +147,10 @@ final class TestClient: Sendable {
         }
     }
 
-    static func connect(_ url: String, answers: [String: JSONValue] = [:]) async throws -> TestClient {
-        let client = try TestClient(url: url, answers: answers)
+    static func connect(
+        _ url: String, answers: [String: JSONValue] = [:], reconnecting: Bool = false
+    ) async throws -> TestClient {
+        let client = try TestClient(url: url, answers: answers, reconnecting: reconnecting)
         try await client.socket.connectAndWait()
         return client
     }

@@ -15,7 +15,7 @@ struct RecoveryClusterTests {
         let redis = RedisClient(configuration: cluster.redis.configuration)
         defer { Task { await redis.shutdown() } }
         let first = try await TestNode.start(redis: cluster.redis.configuration, prefix: cluster.prefix, recovery: true)
-        let client = try await TestClient.connect(first.url)
+        let client = try await TestClient.connect(first.url, reconnecting: true)
         try await client.join("room")
         try await cluster.waitForSubscribers(cluster.roomChannel("room"), count: 1)
         let io = cluster.nodes[0].io
