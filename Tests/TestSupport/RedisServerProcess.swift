@@ -45,8 +45,27 @@ public final class RedisServerProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        try await waitUntilAccepting(process, port: port, name: "redis-server") {
-            (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        do {
+            try await waitUntilAccepting(process, port: port, name: "redis-server") {
+                (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            }
+        } catch {
+            kill()  // never leave a server that did not come up behind
+            throw error
+        }
+    }
+
+    /// Starts the server again after ``kill()``. Clients keep reconnecting to the dead port, and a connect to
+    /// a free loopback port in the ephemeral range can connect to itself for a moment and hold the port, so
+    /// the start is retried (10 attempts, 200 ms apart).
+    public func restart() async throws {
+        for attempt in 1...10 {
+            do {
+                try await start()
+                return
+            } catch where attempt < 10 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
         }
     }
 
