@@ -1,15 +1,24 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// A free TCP port on 127.0.0.1 (bound, read, released).
+/// Ports ``freeLoopbackPort()`` has handed out in this test process.
+private let portsHandedOut = NIOLockedValueBox<Set<Int>>([])
+
+/// A free TCP port on 127.0.0.1 (bound, read, released), never one handed out before in this test process:
+/// tests run in parallel, and a server a test killed to restart it later on the same port must not find
+/// another test's server there.
 public func freeLoopbackPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-        .bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress!.port!
-    try await channel.close().get()
-    return port
+    for _ in 0..<100 {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress!.port!
+        try await channel.close().get()
+        if portsHandedOut.withLockedValue({ $0.insert(port).inserted }) { return port }
+    }
+    throw TestSupportError("no loopback port that was not handed out before in 100 tries")
 }
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port` now (the probe connection is closed).

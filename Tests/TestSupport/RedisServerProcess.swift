@@ -5,7 +5,7 @@ import Foundation
 public final class RedisServerProcess: @unchecked Sendable {
     // @unchecked Sendable: `process` is only touched by the test that owns this object, sequentially.
     /// The loopback port the server listens on (kept across restarts).
-    public let port: Int
+    public private(set) var port: Int
     /// The server's working directory (log, append-only file), removed by ``stop()``.
     public let directory: URL
     /// Whether every write is appended to a file and fsynced before the reply, so data survives a SIGKILL.
@@ -19,7 +19,8 @@ public final class RedisServerProcess: @unchecked Sendable {
         try ExternalProgram.find("redis-server", in: ["/usr/bin", "/usr/local/bin", "/usr/sbin"])
     }
 
-    /// Starts a server and waits until it accepts connections.
+    /// Starts a server and waits until it accepts connections. The free port it was given can be taken by
+    /// another process before redis-server binds it: then it starts again on a new free port (5 attempts).
     ///
     /// - Parameters:
     ///   - durable: `appendonly yes` with `appendfsync always` instead of no persistence at all.
@@ -30,7 +31,14 @@ public final class RedisServerProcess: @unchecked Sendable {
         self.durable = durable
         self.extraArguments = extraArguments
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try await start()
+        for attempt in 1...5 {
+            do {
+                try await start()
+                return
+            } catch where attempt < 5 {
+                port = try await freeLoopbackPort()
+            }
+        }
     }
 
     /// Starts (or restarts) the server on the same port and directory, waiting until it accepts connections.
