@@ -102,6 +102,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -342,15 +343,27 @@ let package = Package(
 
         // MARK: Tests (no network; integration tests run from scripts/test)
 
+        /// Shared by the test targets only: launchers of real redis-server and PostgreSQL on free loopback
+        /// ports, program runners and a seeded random generator.
+        .target(
+            name: "SwitchboardTestSupport",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+
         .testTarget(
             name: "RESPTests",
-            dependencies: ["RESP", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["RESP", "SwitchboardTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         /// Talks to a real redis-server that the test starts itself (installed by scripts/test).
         .testTarget(
             name: "RedisIntegrationTests",
             dependencies: [
-                "SwitchboardRedis", "RESP",
+                "SwitchboardRedis", "RESP", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -378,6 +391,7 @@ let package = Package(
             name: "ChatStoreIntegrationTests",
             dependencies: [
                 "ChatStore", "ChatStoreRedis", "ChatStorePostgres", "SwitchboardRedis", "RESP", "ChatStorage",
+                "SwitchboardTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -392,7 +406,7 @@ let package = Package(
             name: "SwitchboardClientTests",
             dependencies: [
                 "SwitchboardClient", "SwitchboardConformance", "SwitchboardTransport", "SocketIO", "EngineIO",
-                "SwitchboardJSON", "SwitchboardClientTLS", "SwitchboardTLS",
+                "SwitchboardJSON", "SwitchboardClientTLS", "SwitchboardTLS", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -412,20 +426,21 @@ let package = Package(
         ),
         .testTarget(
             name: "ClusterProtocolTests",
-            dependencies: ["ClusterProtocol", "SocketIO", "SwitchboardJSON", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["ClusterProtocol", "SocketIO", "SwitchboardJSON", "SwitchboardTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         /// Cluster adapter and session forwarding against a real redis-server the tests start themselves.
         .testTarget(
             name: "SwitchboardClusterTests",
             dependencies: [
                 "SwitchboardCluster", "ClusterProtocol", "SocketIO", "EngineIO", "SwitchboardJSON",
-                "SwitchboardRedis", "SwitchboardTransport", "SwitchboardClient",
+                "SwitchboardRedis", "SwitchboardTransport", "SwitchboardClient", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
-        .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON"]),
+        .testTarget(name: "SwitchboardJSONTests", dependencies: ["SwitchboardJSON", "SwitchboardTestSupport"]),
         .testTarget(name: "ServerURLTests", dependencies: ["ServerURL"]),
         .testTarget(
             name: "SwitchboardHTTPAPITests",
@@ -436,12 +451,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineIOTests",
-            dependencies: ["EngineIO", "SwitchboardJSON", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["EngineIO", "SwitchboardJSON", "SwitchboardTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "SocketIOTests",
             dependencies: [
-                "SocketIO", "EngineIO", "SwitchboardJSON",
+                "SocketIO", "EngineIO", "SwitchboardJSON", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -449,7 +464,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardWebSocketTests",
             dependencies: [
-                "SwitchboardWebSocket",
+                "SwitchboardWebSocket", "SwitchboardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -459,7 +474,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardTLSTests",
             dependencies: [
-                "SwitchboardTLS", "SwitchboardTransport", "EngineIO",
+                "SwitchboardTLS", "SwitchboardTransport", "EngineIO", "SwitchboardTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -468,7 +483,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardMetricsTests",
             dependencies: [
-                "SwitchboardMetrics", "SwitchboardTransport", "EngineIO",
+                "SwitchboardMetrics", "SwitchboardTransport", "EngineIO", "SwitchboardTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

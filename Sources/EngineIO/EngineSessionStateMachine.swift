@@ -391,6 +391,9 @@ public struct EngineSessionStateMachine: Sendable {
 
     // MARK: Timers
 
+    /// What a heartbeat over WebSocket does: send a `ping`.
+    static let webSocketPing: [EngineSessionAction] = [.writeWebSocket([.ping])]
+
     /// The timer set for ``nextDeadline`` fired (or any time later).
     public mutating func timerFired(now: Int64) -> [EngineSessionAction] {
         if phase == .closed { return [] }
@@ -412,6 +415,8 @@ public struct EngineSessionStateMachine: Sendable {
             pongDeadline = nextPingAt + timing.pingTimeout
             switch phase {
             case .websocket:
+                // The common heartbeat: shared storage, no allocation per ping.
+                if actions.isEmpty { return Self.webSocketPing }
                 actions.append(.writeWebSocket([.ping]))
             case .polling, .upgrading:
                 enqueue(.ping)

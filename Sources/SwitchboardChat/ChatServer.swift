@@ -103,7 +103,7 @@ public final class ChatServer: Service, Sendable {
 
     /// Expires typing entries every 250 ms and sends `/admin` its `stats` every second, until cancelled.
     static func tick(service: ChatService, events: ChatEvents, admin: SocketIONamespace, io: SocketIOServer) async {
-        let sampler = OperationsSampler(io: io, service: service)
+        let sampler = OperationsSampler(io: io, service: service, events: events)
         var previous: (total: Int64, time: Int64)?
         var lastStats: Int64 = 0
         while !Task.isCancelled {

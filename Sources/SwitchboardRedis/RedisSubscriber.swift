@@ -8,7 +8,9 @@ import ServiceLifecycle
 ///
 /// The subscriber remembers what it is subscribed to. When the connection is lost it reconnects with
 /// backoff and subscribes again to everything, so ``messages`` continues after a server restart (messages
-/// published while it was disconnected are lost: Redis pub/sub is at-most-once).
+/// published while it was disconnected are lost: Redis pub/sub is at-most-once). Such a gap is logged as
+/// a warning with its length and reported to the `onConnectionEvent` handler, so the owner can count it
+/// and recover what it can.
 ///
 /// Run it in a `ServiceGroup` so that graceful shutdown closes the connection and finishes
 /// ``messages``; or call ``shutdown()``.
@@ -18,16 +20,29 @@ public final class RedisSubscriber: Service, Sendable {
     public let messages: AsyncStream<RedisPubSubMessage>
     private let core: RedisSubscriberCore
 
-    /// Creates a subscriber; the connection opens with the first subscription.
+    /// A change of the subscriber's connection after its first successful subscription.
+    public enum ConnectionEvent: Sendable, Hashable {
+        /// The connection was lost: messages published from now on are lost until ``resubscribed(after:)``.
+        case lost
+        /// The subscriber reconnected and subscribed again to every channel and pattern it had;
+        /// messages published during `gap` (from the loss until now) were lost.
+        case resubscribed(after: Duration)
+    }
+
+    /// Creates a subscriber; the connection opens with the first subscription. `onConnectionEvent` is
+    /// called (from the subscriber's own task, never concurrently) when an established connection is
+    /// lost and when the subscriber has reconnected and subscribed again.
     public init(
         configuration: RedisConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "switchboard.redis", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "switchboard.redis", factory: { _ in SwiftLogNoOpLogHandler() }),
+        onConnectionEvent: @escaping @Sendable (ConnectionEvent) -> Void = { _ in }
     ) {
         let (messages, continuation) = AsyncStream.makeStream(of: RedisPubSubMessage.self)
         self.messages = messages
         self.core = RedisSubscriberCore(
-            configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger, continuation: continuation)
+            configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger, continuation: continuation,
+            onConnectionEvent: onConnectionEvent)
     }
 
     /// Subscribes to exact channel names; returns once the server confirmed every one.
@@ -75,6 +90,9 @@ actor RedisSubscriberCore {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let continuation: AsyncStream<RedisPubSubMessage>.Continuation
+    private let onConnectionEvent: @Sendable (RedisSubscriber.ConnectionEvent) -> Void
+    /// When the last established connection was lost, until the subscriber has subscribed again.
+    private var lostAt: ContinuousClock.Instant?
     private(set) var desired: [RedisSubscriptionKind: Set<String>] = [:]
     private var connection: RedisConnection?
     private var connecting: Task<RedisConnection, any Error>?
@@ -85,12 +103,14 @@ actor RedisSubscriberCore {
         configuration: RedisConfiguration,
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
-        continuation: AsyncStream<RedisPubSubMessage>.Continuation
+        continuation: AsyncStream<RedisPubSubMessage>.Continuation,
+        onConnectionEvent: @escaping @Sendable (RedisSubscriber.ConnectionEvent) -> Void
     ) {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.continuation = continuation
+        self.onConnectionEvent = onConnectionEvent
     }
 
     func change(_ kind: RedisSubscriptionKind, subscribe: Bool, _ channels: [String]) async throws(RedisError) {
@@ -153,6 +173,15 @@ actor RedisSubscriberCore {
         }
         self.connection = connection
         logger.debug("redis subscriber connected")
+        if let lostAt {
+            self.lostAt = nil
+            let gap = ContinuousClock.now - lostAt
+            logger.warning("redis subscriber reconnected: messages published while it was disconnected were lost", metadata: [
+                "redis.gap_ms": "\(gap.components.seconds * 1000 + gap.components.attoseconds / 1_000_000_000_000_000)",
+                "redis.resubscribed": "\(desired.values.reduce(0) { $0 + $1.count })",
+            ])
+            onConnectionEvent(.resubscribed(after: gap))
+        }
         connection.closeFuture.whenComplete { _ in
             Task { await self.connectionClosed(connection) }
         }
@@ -169,6 +198,10 @@ actor RedisSubscriberCore {
         guard connection === closed else { return }
         connection = nil
         logger.debug("redis subscriber connection lost")
+        if !isShutDown, lostAt == nil {
+            lostAt = .now
+            onConnectionEvent(.lost)
+        }
         scheduleReconnect()
     }
 

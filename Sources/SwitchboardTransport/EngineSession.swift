@@ -10,7 +10,7 @@ func monotonicMilliseconds() -> Int64 {
 /// One Engine.IO session: carries out what its ``EngineSessionStateMachine`` decides.
 ///
 /// `@unchecked Sendable`: every mutable stored property (`machine`, `delegate`, `parkedPoll`, `socket`,
-/// `probeSocket`, `armedDeadline`, `timerWheelPosition`) is read and written only on `eventLoop`; every
+/// `socketHandler`, `probeSocket`, `armedDeadline`, `timerWheelPosition`) is read and written only on `eventLoop`; every
 /// entry point that may be called from elsewhere hops to `eventLoop` first. `transport` is mirrored in a lock box
 /// (sessions that began on polling only: a WebSocket session's transport never changes).
 final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendable {
@@ -26,7 +26,11 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
     private let transportBox: NIOLockedValueBox<EngineTransportKind>?
     private var machine: EngineSessionStateMachine
     private var parkedPoll: HTTPResponder?
-    private var socket: EngineWebSocketConnection?
+    private var socket: EngineWebSocketConnection? {
+        didSet { socketHandler = socket?.handler(on: eventLoop) }
+    }
+    /// The handler of ``socket`` when it is a channel of this session's loop: sends skip the thread-safe handle.
+    private var socketHandler: EngineWebSocketHandler?
     private var probeSocket: EngineWebSocketConnection?
     /// The deadline the loop's timer wheel holds for this session.
     private var armedDeadline: Int64?
@@ -65,7 +69,7 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
         case .queued:
             break
         case .writeWebSocket:
-            socket?.write(messages)
+            if let socketHandler { socketHandler.write(messages) } else { socket?.write(messages) }
         case .answerParkedPoll(let packets):
             answerParked(packets)
         case .close(let actions):
@@ -228,7 +232,7 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
             case .rejectRequest(let error):
                 request?.respondError(error)
             case .writeWebSocket(let packets):
-                socket?.write(packets)
+                if let socketHandler { socketHandler.write(packets) } else { socket?.write(packets) }
             case .writeProbeWebSocket(let packets):
                 probeSocket?.write(packets)
             case .acceptProbeWebSocket:

@@ -9,6 +9,9 @@ import SwitchboardWebSocket
 /// (``OutboundEngineMessage/webSocketFrame`` shared by every recipient, or control frames framed here).
 /// WebSocket pings are answered; no WebSocket pings are sent. Writes in one event-loop tick share one flush,
 /// made by the loop's ``EngineLoopContext`` when the tick ends: one syscall for everything the tick produced.
+/// The first frame of a tick is held here and handed to NIO with the flush (one `writeAndFlush`, one walk of the
+/// pipeline: the common fan-out case of one packet per connection per tick); a second frame in the same tick
+/// sends the held one and itself into NIO's buffer at once, so a burst is bounded by the outbound limits as it grows.
 final class EngineWebSocketHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = ByteBuffer
@@ -30,6 +33,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private let compressionThreshold: Int
     private var fragmentsAreCompressed = false
     private var flushScheduled = false
+    /// The tick's first frame, not yet handed to NIO (written with the end-of-tick flush).
+    private var heldFrame: ByteBuffer?
     /// The loop's end-of-tick flusher (its own one when none is given, e.g. in tests).
     private var loopContext: EngineLoopContext?
 
@@ -54,6 +59,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        heldFrame = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -174,60 +180,100 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     /// Writes complete frames; one flush for the tick.
     func write(_ frames: [ByteBuffer]) {
         guard let context, !closing else { return }
-        for frame in frames { write(frame, compressible: true, context: context) }
-        afterWrite(context)
+        var handedToNIO = false
+        for frame in frames { handedToNIO = write(frame, compressible: true, context: context) || handedToNIO }
+        afterWrite(context, handedToNIO: handedToNIO)
     }
 
     /// Writes the pre-built frames of `messages`; those marked `compress: false` stay uncompressed even
     /// with permessage-deflate negotiated. One flush for the tick.
     func write(_ messages: [OutboundEngineMessage]) {
         guard let context, !closing else { return }
-        for message in messages { write(message.webSocketFrame, compressible: message.compress, context: context) }
-        afterWrite(context)
+        var handedToNIO = false
+        for message in messages {
+            handedToNIO = write(message.webSocketFrame, compressible: message.compress, context: context) || handedToNIO
+        }
+        afterWrite(context, handedToNIO: handedToNIO)
     }
+
+    /// The frame of the server's heartbeat `ping` (no data), built once and shared by every connection.
+    static let heartbeatPingFrame = EnginePacket.ping(ByteBuffer()).webSocketFrame(allocator: ByteBufferAllocator())
 
     /// Writes queued packets (control packets, and messages with their `compress` flag). One flush for the tick.
     func write(_ packets: [EngineOutboundPacket]) {
         guard let context, !closing else { return }
+        var handedToNIO = false
         for packet in packets {
-            switch packet {
+            let frame = switch packet {
             case .message(let message): write(message.webSocketFrame, compressible: message.compress, context: context)
+            case .control(.ping(let data)) where data.readableBytes == 0:
+                write(Self.heartbeatPingFrame, compressible: false, context: context)
             case .control: write(packet.webSocketFrame(allocator: context.channel.allocator), compressible: true, context: context)
             }
+            handedToNIO = frame || handedToNIO
         }
-        afterWrite(context)
+        afterWrite(context, handedToNIO: handedToNIO)
     }
 
     /// Writes one frame, deflated when compression was negotiated, `compressible` and the frame is worth it.
-    private func write(_ frame: ByteBuffer, compressible: Bool, context: ChannelHandlerContext) {
-        if deflater != nil && compressible {
-            context.write(wrapOutboundOut(compressedIfWorthIt(frame, allocator: context.channel.allocator)), promise: nil)
-        } else {
-            context.write(wrapOutboundOut(frame), promise: nil)
+    /// The tick's first frame is held for the end-of-tick `writeAndFlush`; later ones go to NIO at once.
+    /// Returns whether anything was handed to NIO (only then can the channel have crossed a limit).
+    private func write(_ frame: ByteBuffer, compressible: Bool, context: ChannelHandlerContext) -> Bool {
+        let frame = deflater != nil && compressible ? compressedIfWorthIt(frame, allocator: context.channel.allocator) : frame
+        if !flushScheduled && heldFrame == nil {
+            heldFrame = frame
+            return false
         }
+        writeHeldFrame(context)
+        context.write(wrapOutboundOut(frame), promise: nil)
+        return true
     }
 
-    /// Disconnects a client above the outbound hard limit, else schedules the tick's flush.
-    private func afterWrite(_ context: ChannelHandlerContext) {
-        // Only a channel above its high watermark can be above the hard limit: the common case costs one check.
-        if let outboundHardLimit, !context.channel.isWritable,
-            let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
-        {
-            // The client does not read: a close frame would never get through, so drop the connection.
-            slowConsumer = true
-            closing = true
-            context.close(promise: nil)
-            return
-        }
+    /// Hands the held frame, if any, to NIO (before any later frame, and before a close frame).
+    private func writeHeldFrame(_ context: ChannelHandlerContext) {
+        guard let frame = heldFrame else { return }
+        heldFrame = nil
+        context.write(wrapOutboundOut(frame), promise: nil)
+    }
+
+    /// Disconnects a client above the outbound hard limit (checked only when frames were `handedToNIO`: a held
+    /// frame touches no channel state), else schedules the tick's flush.
+    private func afterWrite(_ context: ChannelHandlerContext, handedToNIO: Bool) {
+        if handedToNIO && disconnectIfAboveHardLimit(context) { return }
         guard !flushScheduled, let loopContext else { return }
         flushScheduled = true
         loopContext.flushAtEndOfTick(self)
     }
 
-    /// Flushes what the tick wrote (called by the loop's ``EngineLoopContext`` when the tick ends).
+    /// Closes the connection when more than the outbound hard limit waits in the channel; returns whether it did.
+    private func disconnectIfAboveHardLimit(_ context: ChannelHandlerContext) -> Bool {
+        // Only a channel above its high watermark can be above the hard limit: the common case costs one check.
+        guard let outboundHardLimit, !context.channel.isWritable,
+            let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
+        else { return false }
+        // The client does not read: a close frame would never get through, so drop the connection.
+        heldFrame = nil
+        slowConsumer = true
+        closing = true
+        context.close(promise: nil)
+        return true
+    }
+
+    /// Flushes what the tick wrote (called by the loop's ``EngineLoopContext`` when the tick ends): the held
+    /// frame and the flush in one pass through the pipeline.
     func flushNow() {
         flushScheduled = false
-        context?.flush()
+        guard let context else {
+            heldFrame = nil
+            return
+        }
+        if let frame = heldFrame {
+            heldFrame = nil
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            _ = disconnectIfAboveHardLimit(context)
+        } else {
+            context.flush()
+        }
     }
 
     /// The frame re-encoded with a deflated payload and RSV1 set, when it is a final text or binary frame of at
@@ -258,6 +304,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private func sendCloseAndShutdown(code: UInt16?) {
         guard let context, !closing else { return }
         closing = true
+        writeHeldFrame(context)
         var payload = context.channel.allocator.buffer(capacity: 2)
         if let code { payload.writeInteger(code) }
         let frame = WebSocketFraming.serverFrame(opcode: 0x8, prefix: nil, payload: payload, allocator: context.channel.allocator)
@@ -307,6 +354,13 @@ final class EngineWebSocketConnection: @unchecked Sendable {
         case .channel(let channel, _): channel.isWritable
         case .relay: true
         }
+    }
+
+    /// The handler of this WebSocket when it is a channel of `loop` (call on `loop`); `nil` for a relay or a
+    /// channel of another loop. Writes from `loop` may call it directly.
+    func handler(on loop: any EventLoop) -> EngineWebSocketHandler? {
+        guard case .channel(_, let handler) = backing, ObjectIdentifier(loop) == ObjectIdentifier(eventLoop) else { return nil }
+        return handler.value
     }
 
     /// The session this WebSocket belongs to (read and written on ``eventLoop``).

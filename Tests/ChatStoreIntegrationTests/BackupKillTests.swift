@@ -2,20 +2,11 @@ import ChatStore
 import ChatStorePostgres
 import ChatStoreRedis
 import Foundation
+import SwitchboardTestSupport
 import Testing
 
 /// The real crash: a separate process runs the backup job and is SIGKILLed while batches are in flight.
 @Suite(.serialized) struct BackupKillTests {
-    /// `chatstore-bench`, built beside this test bundle by `swift build --build-tests`.
-    func benchExecutable() throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = root.appendingPathComponent(".build/debug/chatstore-bench").path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ServerProcessError(description: "\(path) is missing: run swift build --build-tests first")
-        }
-        return path
-    }
-
     @Test(.timeLimit(.minutes(3)))
     func aBackupProcessKilledMidBatchLeavesNothingLostOrDuplicatedForTheNextRun() async throws {
         try await withPostgresArchive { (archive, postgres) async throws in
@@ -41,7 +32,7 @@ import Testing
                     let before = try await progress()
                     guard before.rows < all.count else { break }
                     let child = Process()
-                    child.executableURL = URL(fileURLWithPath: try benchExecutable())
+                    child.executableURL = URL(fileURLWithPath: try ExternalProgram.built("chatstore-bench"))
                     child.arguments = ["backup-loop", "--port", "\(postgres.port)", "--redis-port", "\(redis.port)", "--batch", "150"]
                     // Every other run holds each batch open between insert and checkpoint, so a kill lands
                     // there for certain; the others are killed wherever the job happens to be.
@@ -52,8 +43,7 @@ import Testing
                         let now = try await progress()
                         if now.rows > now.covered || now.rows >= before.rows + 600 { break }
                     }
-                    kill(child.processIdentifier, SIGKILL)
-                    child.waitUntilExit()
+                    child.killAndWait()
                     #expect(child.terminationReason == .uncaughtSignal)
                     let after = try await progress()
                     if after.rows > after.covered { midBatchKills += 1 }

@@ -5,6 +5,7 @@ import ChatStoreRedis
 import Foundation
 import PostgresNIO
 import ServiceLifecycle
+import SwitchboardTestSupport
 import Testing
 
 @Suite(.serialized) struct ChatStorageTests {
@@ -50,9 +51,9 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func redisAndPostgresURLsSelectThoseServers() async throws {
-        let redis = try await DurableRedisProcess()
+        let redis = try await RedisServerProcess(durable: true)
         defer { redis.stop() }
-        let postgres = try await PostgresProcess()
+        let postgres = try await PostgresServerProcess()
         defer { postgres.stop() }
         let storage = try await ChatStorage.open(
             dataDirectory: "/nonexistent/unused",

@@ -2,6 +2,7 @@ import ClusterProtocol
 import NIOCore
 import SocketIO
 import SwitchboardJSON
+import SwitchboardTestSupport
 import Testing
 
 /// One example of every message kind, with every optional field both present and absent.
@@ -214,18 +215,6 @@ let sampleEnvelopes: [ClusterEnvelope] = {
     }
 }
 
-/// A deterministic generator (SplitMix64) for reproducible random inputs.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func randomString(_ generator: inout SeededGenerator) -> String {
     let scalars = ["a", "Z", "#", "/", "é", "日", "🎉", "\u{0}", " "]

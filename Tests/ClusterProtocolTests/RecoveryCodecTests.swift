@@ -10,6 +10,28 @@ import Testing
         #expect(try ClusterRecoveryCodec.decodeSession(ClusterRecoveryCodec.encode(session)) == session)
     }
 
+    @Test func liveCopiesRoundTripWithTheirOwnerAndStartWithTheOwnersPrefix() throws {
+        let session = SocketIOSession(namespace: "/chat", sid: "sid1", pid: "pid1", rooms: ["sid1", "lobby"], data: ["n": 1])
+        let bytes = ClusterRecoveryCodec.encodeLive(session, owner: "node-A/7")
+        let decoded = try ClusterRecoveryCodec.decodeLiveSession(bytes)
+        #expect(decoded.owner == "node-A/7")
+        #expect(decoded.session == session)
+        let prefix = ClusterRecoveryCodec.liveOwnerPrefix("node-A/7")
+        #expect(bytes.getSlice(at: bytes.readerIndex, length: prefix.readableBytes) == prefix)
+        // Length-prefixed: the token "node-A/7" is a string prefix of "node-A/71" but its bytes are not.
+        let other = ClusterRecoveryCodec.encodeLive(session, owner: "node-A/71")
+        #expect(other.getSlice(at: other.readerIndex, length: prefix.readableBytes) != prefix)
+    }
+
+    @Test func aTruncatedLiveCopyIsRejected() {
+        let bytes = ClusterRecoveryCodec.encodeLive(SocketIOSession(namespace: "/", sid: "s", pid: "p", rooms: [], data: .null), owner: "o")
+        for length in 0..<bytes.readableBytes {
+            #expect(throws: ClusterDecodingError.self) {
+                try ClusterRecoveryCodec.decodeLiveSession(bytes.getSlice(at: bytes.readerIndex, length: length)!)
+            }
+        }
+    }
+
     @Test func packetsRoundTrip() throws {
         let packet = ClusterStoredPacket(
             offset: "abc-1", selection: ClusterSelection(rooms: ["r"], except: ["x"]), packet: ["ev", 1, .binary(ByteBuffer(bytes: [1])), "abc-1"])

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import NIOCore
+import SwitchboardTestSupport
 import Testing
 
 @Suite struct SessionForwardingCodecTests {

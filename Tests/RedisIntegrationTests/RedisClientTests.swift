@@ -1,5 +1,6 @@
 import NIOCore
 import SwitchboardRedis
+import SwitchboardTestSupport
 import Testing
 
 @Suite("RedisClient against a real redis-server", .timeLimit(.minutes(1)))

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import SwitchboardRedis
+import SwitchboardTestSupport
 import Testing
 
 @Suite("RedisConnection against a real redis-server", .timeLimit(.minutes(1)))

@@ -1,5 +1,6 @@
 import NIOCore
 import SwitchboardRedis
+import SwitchboardTestSupport
 import Testing
 
 @Suite("Pub/sub against a real redis-server", .timeLimit(.minutes(1)))
@@ -80,12 +81,18 @@ struct RedisPubSubTests {
         }
     }
 
+    /// The server's configuration with short reconnect delays (20 ms, at most 200 ms).
+    private func quickReconnect(_ server: RedisServerProcess) -> RedisConfiguration {
+        var configuration = server.configuration
+        configuration.reconnectBaseDelay = .milliseconds(20)
+        configuration.reconnectMaxDelay = .milliseconds(200)
+        return configuration
+    }
+
     @Test("the subscriber subscribes again after redis-server restarts")
     func resubscribeAfterRestart() async throws {
         try await withRedisServer { server in
-            var configuration = server.configuration
-            configuration.reconnectBaseDelay = .milliseconds(20)
-            configuration.reconnectMaxDelay = .milliseconds(200)
+            let configuration = quickReconnect(server)
             let subscriber = RedisSubscriber(configuration: configuration)
             try await subscriber.subscribe(to: ["events"])
             try await subscriber.subscribe(toPatterns: ["user.*"])
@@ -111,6 +118,32 @@ struct RedisPubSubTests {
             #expect(seen == ["events", "user.1"])
             await subscriber.shutdown()
             await publisher.shutdown()
+        }
+    }
+
+    @Test("a lost connection is reported, then the resubscription with the length of the gap")
+    func gapIsReported() async throws {
+        try await withRedisServer { server in
+            let configuration = quickReconnect(server)
+            let (events, continuation) = AsyncStream.makeStream(of: RedisSubscriber.ConnectionEvent.self)
+            let subscriber = RedisSubscriber(configuration: configuration) { continuation.yield($0) }
+            try await subscriber.subscribe(to: ["events"])
+            var iterator = events.makeAsyncIterator()
+
+            server.kill()
+            #expect(await iterator.next() == .lost)
+            try await Task.sleep(for: .milliseconds(500))
+            try await server.restart()
+            let event = await iterator.next()
+            guard case .resubscribed(let gap)? = event else {
+                Issue.record("expected a resubscription, got \(String(describing: event))")
+                return
+            }
+            #expect(gap >= .milliseconds(500) && gap < .seconds(20))
+            #expect(await subscriber.subscriptions[.channel] == ["events"])
+            await subscriber.shutdown()
+            continuation.finish()
+            #expect(await iterator.next() == nil, "no event for the first connection or the shutdown")
         }
     }
 

@@ -49,18 +49,23 @@ final class CountingEventLoop: EventLoop, Sendable {
 }
 
 @Suite struct BroadcastHopTests {
-    @Test func broadcastHopsOncePerForeignLoopWhateverTheNumberOfRecipients() throws {
-        let server = SocketIOServer()
-        let loop = CountingEventLoop()
-        let connections = (0..<5).map { FakeEngineConnection(id: "c\($0)", eventLoop: loop) }
+    /// Connects every connection to `/` on its own loop, runs `loops`, and takes the CONNECT replies.
+    func connect(_ connections: [FakeEngineConnection], to server: SocketIOServer, running loops: CountingEventLoop...) {
         for connection in connections {
-            loop.execute {
+            connection.eventLoop.execute {
                 server.engineServer(didAccept: connection)
                 connection.receive("0")
             }
         }
-        loop.run()
+        for loop in loops { loop.run() }
         for connection in connections { _ = connection.takeSent() }
+    }
+
+    @Test func broadcastHopsOncePerForeignLoopWhateverTheNumberOfRecipients() throws {
+        let server = SocketIOServer()
+        let loop = CountingEventLoop()
+        let connections = (0..<5).map { FakeEngineConnection(id: "c\($0)", eventLoop: loop) }
+        connect(connections, to: server, running: loop)
         let before = loop.executeCount
 
         server.emit("fanout", "x")
@@ -74,14 +79,7 @@ final class CountingEventLoop: EventLoop, Sendable {
         let server = SocketIOServer()
         let loop = CountingEventLoop()
         let connections = (0..<3).map { FakeEngineConnection(id: "c\($0)", eventLoop: loop) }
-        for connection in connections {
-            loop.execute {
-                server.engineServer(didAccept: connection)
-                connection.receive("0")
-            }
-        }
-        loop.run()
-        for connection in connections { _ = connection.takeSent() }
+        connect(connections, to: server, running: loop)
         let before = loop.executeCount
         loop.execute { server.emit("same-loop") }  // one hop to get onto the loop, none for delivery
         loop.run()
@@ -95,15 +93,7 @@ final class CountingEventLoop: EventLoop, Sendable {
         let other = CountingEventLoop()
         let local = (0..<2).map { FakeEngineConnection(id: "h\($0)", eventLoop: home) }
         let remote = (0..<3).map { FakeEngineConnection(id: "o\($0)", eventLoop: other) }
-        for connection in local + remote {
-            connection.eventLoop.execute {
-                server.engineServer(didAccept: connection)
-                connection.receive("0")
-            }
-        }
-        home.run()
-        other.run()
-        for connection in local + remote { _ = connection.takeSent() }
+        connect(local + remote, to: server, running: home, other)
         let before = other.executeCount
 
         home.execute {

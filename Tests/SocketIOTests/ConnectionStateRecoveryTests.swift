@@ -149,15 +149,9 @@ final class ManualClock: Sendable {
         let harness = Harness(configuration: .init(connectionStateRecovery: .init(skipMiddlewares: false)))
         let ran = Recorder<Bool>()
         harness.server.use { socket, next in ran.record(socket.recovered); next(nil) }
-        let first = harness.open(id: "a")
-        first.receive("0")
-        let reply = try JSONParser().parse(String(try #require(first.takeSent().first?.text).dropFirst()))
-        harness.server.emit("seen")
-        let text = try #require(first.takeSent().last?.text)
-        let offset = try #require(try JSONParser().parse(String(text.dropFirst())).arrayValue?.last?.stringValue)
-        first.finish(.transportClose)
+        let (_, auth) = try harness.disconnectedSession()
         let second = harness.open(id: "b")
-        second.receive(#"0{"pid":"\#(reply["pid"]?.stringValue ?? "")","offset":"\#(offset)"}"#)
+        second.receive("0" + auth)
         #expect(ran.values == [false, true])
     }
 }
@@ -227,20 +221,8 @@ final class DeferredSessionStore: SocketIOSessionStore {
         harness = Harness(configuration: .init(connectionStateRecovery: .init(store: store)))
     }
 
-    func disconnectedSession() throws -> (sid: String, auth: String) {
-        let first = harness.open(id: "a")
-        first.receive("0")
-        let reply = try JSONParser().parse(String(try #require(first.takeSent().first?.text).dropFirst()))
-        harness.server.emit("seen")
-        let text = try #require(first.takeSent().last?.text)
-        let offset = try #require(try JSONParser().parse(String(text.dropFirst())).arrayValue?.last?.stringValue)
-        first.finish(.transportClose)
-        let pid = try #require(reply["pid"]?.stringValue)
-        return (try #require(reply["sid"]?.stringValue), #"{"pid":"\#(pid)","offset":"\#(offset)"}"#)
-    }
-
     @Test func socketConnectsOnceTheStoreAnswers() throws {
-        let (sid, auth) = try disconnectedSession()
+        let (sid, auth) = try harness.disconnectedSession()
         let second = harness.open(id: "b")
         second.receive("0" + auth)
         #expect(second.takeSent().isEmpty)
@@ -253,7 +235,7 @@ final class DeferredSessionStore: SocketIOSessionStore {
     }
 
     @Test func answerAfterTheClientLeftIsDiscarded() throws {
-        let (sid, auth) = try disconnectedSession()
+        let (sid, auth) = try harness.disconnectedSession()
         let second = harness.open(id: "b")
         second.receive("0" + auth)
         second.finish(.transportClose)
@@ -264,5 +246,21 @@ final class DeferredSessionStore: SocketIOSessionStore {
         third.receive("0" + auth)
         store.answerAll()
         #expect(third.takeSent().last?.text?.hasPrefix(#"0{"sid":"\#(sid)""#) == true)
+    }
+}
+
+extension Harness {
+    /// Connects socket "a" to `/`, broadcasts one event so it has an offset, then closes its transport;
+    /// returns the socket id and the recovery auth (`{"pid":…,"offset":…}`) a new connection would send.
+    func disconnectedSession() throws -> (sid: String, auth: String) {
+        let first = open(id: "a")
+        first.receive("0")
+        let reply = try JSONParser().parse(String(try #require(first.takeSent().first?.text).dropFirst()))
+        server.emit("seen")
+        let text = try #require(first.takeSent().last?.text)
+        let offset = try #require(try JSONParser().parse(String(text.dropFirst())).arrayValue?.last?.stringValue)
+        first.finish(.transportClose)
+        let pid = try #require(reply["pid"]?.stringValue)
+        return (try #require(reply["sid"]?.stringValue), #"{"pid":"\#(pid)","offset":"\#(offset)"}"#)
     }
 }

@@ -1,4 +1,5 @@
 import SocketIO
+import SwitchboardTestSupport
 import Testing
 
 /// Random join/leave/leave-all sequences checked against a plain model of room membership.
@@ -7,7 +8,7 @@ import Testing
     func matchesAModelOfRoomMembership(seed: Int) throws {
         let adapter = try #require(SocketIOServer().of("/model").adapter as? InMemoryAdapter)
         var model: [String: Set<String>] = [:]  // socket → rooms
-        var g = SocketIOSeededGenerator(seed: UInt64(seed) &+ 77)
+        var g = SeededGenerator(seed: UInt64(seed) &+ 77)
         let socketIDs = (0..<6).map { "s\($0)" }
         let rooms = ["a", "b", "c", "d"]
         for _ in 0..<500 {

@@ -2,6 +2,7 @@ import EngineIO
 import NIOCore
 import SocketIO
 import SwitchboardJSON
+import SwitchboardTestSupport
 import Testing
 
 @Suite struct PacketDecoderTests {
@@ -121,7 +122,7 @@ import Testing
 @Suite struct PacketRoundTripTests {
     static let namespaces = ["/", "/custom", "/a/b"]
 
-    func randomPacket(_ g: inout SocketIOSeededGenerator) -> SocketIOPacket {
+    func randomPacket(_ g: inout SeededGenerator) -> SocketIOPacket {
         let namespace = Self.namespaces.randomElement(using: &g)!
         let ackID: Int? = Bool.random(using: &g) ? Int.random(in: 0...1_000_000, using: &g) : nil
         var arguments: [JSONValue] = []
@@ -142,7 +143,7 @@ import Testing
 
     @Test(arguments: 0..<10)
     func encodeThenDecodeGivesTheSamePacket(seed: Int) throws {
-        var g = SocketIOSeededGenerator(seed: UInt64(seed))
+        var g = SeededGenerator(seed: UInt64(seed))
         for _ in 0..<200 {
             let packet = randomPacket(&g)
             var decoder = SocketIOPacketDecoder()
@@ -161,7 +162,7 @@ import Testing
 
     @Test(arguments: 0..<5)
     func randomInputYieldsAPacketOrATypedErrorNeverACrash(seed: Int) {
-        var g = SocketIOSeededGenerator(seed: UInt64(seed) &+ 1000)
+        var g = SeededGenerator(seed: UInt64(seed) &+ 1000)
         var decoder = SocketIOPacketDecoder()
         var outcomes = (packets: 0, errors: 0)
         for _ in 0..<2000 {

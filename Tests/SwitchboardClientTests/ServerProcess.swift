@@ -1,12 +1,5 @@
 import Foundation
-import NIOCore
-import NIOPosix
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SwitchboardTestSupport
 
 /// A server under test run as a child process from a command template (`{port}` substituted), so a
 /// test can kill it by PID, start it again on the same port, or freeze it (SIGSTOP) to silence it.
@@ -27,7 +20,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts `template` on a free loopback port and waits until it accepts connections.
     static func start(template: String) async throws -> ServerProcess {
-        let server = ServerProcess(template: template, port: try await freePort())
+        let server = ServerProcess(template: template, port: try await freeLoopbackPort())
         try await server.launch()
         return server
     }
@@ -37,10 +30,8 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Kills the process by its PID (SIGKILL: no graceful close reaches the clients) and reaps it.
     func kill() {
-        guard let process, process.isRunning else { return }
-        signal(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
+        process?.killAndWait()
+        process = nil
     }
 
     /// Starts a new process on the same port.
@@ -63,11 +54,7 @@ final class ServerProcess: @unchecked Sendable {
 
     private func signal(_ pid: Int32, _ signal: Int32) {
         guard pid > 0 else { return }
-        #if canImport(Glibc)
-        _ = Glibc.kill(pid, signal)
-        #elseif canImport(Darwin)
-        _ = Darwin.kill(pid, signal)
-        #endif
+        _ = Foundation.kill(pid, signal)
     }
 
     private func launch() async throws {
@@ -84,28 +71,11 @@ final class ServerProcess: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         self.process = process
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            guard process.isRunning else {
-                throw Failed(description: "\(template) exited with \(process.terminationStatus); log: \(log.path)")
-            }
-            if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port).get() {
-                try? await channel.close()
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            try await waitUntilAccepting(process, port: port, name: template, interval: .milliseconds(50))
+        } catch {
+            kill()  // a no-op when it has already exited
+            throw Failed(description: "\(error); log: \(log.path)")
         }
-        stop()
-        throw Failed(description: "\(template) did not listen on \(port) within 30 s; log: \(log.path)")
-    }
-
-    private static func freePort() async throws -> Int {
-        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = probe.localAddress?.port ?? 0
-        try await probe.close()
-        return port
     }
 }

@@ -8,6 +8,7 @@ import SwitchboardClientTLS
 import SwitchboardConformance
 import SwitchboardJSON
 import SwitchboardTLS
+import SwitchboardTestSupport
 import SwitchboardTransport
 import Testing
 
@@ -38,14 +39,8 @@ struct TestCertificates {
     }
 
     private static func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try ExternalProgram.run("/usr/bin/openssl", arguments, errorOutput: .discarded)
+        guard result.status == 0 else {
             throw ServerProcess.Failed(description: "openssl \(arguments.joined(separator: " ")) failed")
         }
     }
@@ -122,9 +117,7 @@ struct TLSClientTests {
     @Test func connectsToTheServeCommandOverTLS() async throws {
         let certificates = try TestCertificates.make()
         defer { certificates.remove() }
-        let binary = ProcessInfo.processInfo.environment["SWITCHBOARD_BIN"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/debug/switchboard").path
+        let binary = try ProcessInfo.processInfo.environment["SWITCHBOARD_BIN"] ?? ExternalProgram.built("switchboard")
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the switchboard binary first: \(binary)")
         let dataDirectory = certificates.directory.appendingPathComponent("data").path
         let server = try await ServerProcess.start(template: [

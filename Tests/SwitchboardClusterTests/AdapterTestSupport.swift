@@ -1,3 +1,4 @@
+import CoreMetrics
 import EngineIO
 import Logging
 import NIOConcurrencyHelpers
@@ -8,8 +9,14 @@ import SwitchboardClient
 import SwitchboardCluster
 import SwitchboardJSON
 import SwitchboardRedis
+import SwitchboardTestSupport
 import SwitchboardTransport
 import Testing
+
+extension RedisServerProcess {
+    /// Default client settings for this server.
+    var configuration: RedisConfiguration { RedisConfiguration(host: "127.0.0.1", port: port) }
+}
 
 let quietLogger: Logger = {
     var logger = Logger(label: "test.cluster")
@@ -29,12 +36,15 @@ struct TestNode: Sendable {
 
     static func start(
         redis: RedisConfiguration, prefix: String, recovery: Bool = false, port: Int = 0,
+        configure: @Sendable (inout SocketIOServer.Configuration) -> Void = { _ in },
+        metricsFactory: (any MetricsFactory)? = nil,
         setup: @Sendable (SocketIOServer) -> Void = { _ in }
     ) async throws -> TestNode {
         var configuration = SocketIOServer.Configuration(
             connectionStateRecovery: recovery ? SocketIOConnectionStateRecovery() : nil
         )
-        let options = ClusterOptions(keyspace: .init(prefix: prefix), requestTimeout: .seconds(2))
+        configure(&configuration)
+        let options = ClusterOptions(keyspace: .init(prefix: prefix), requestTimeout: .seconds(2), metricsFactory: metricsFactory)
         let cluster = try await ClusterNode.join(redis: redis, configuration: &configuration, options: options, logger: quietLogger)
         let io = SocketIOServer(configuration: configuration, logger: quietLogger)
         io.onConnection { socket in
@@ -77,7 +87,7 @@ struct TestCluster: Sendable {
         let prefix = "t\(UInt32.random(in: 0...UInt32.max))"
         var nodes: [TestNode] = []
         for index in 0..<count {
-            nodes.append(try await TestNode.start(redis: redis.configuration, prefix: prefix, recovery: recovery) { setup(index, $0) })
+            nodes.append(try await TestNode.start(redis: redis.configuration, prefix: prefix, recovery: recovery, setup: { setup(index, $0) }))
         }
         let cluster = TestCluster(redis: redis, nodes: nodes, prefix: prefix)
         // Every node has subscribed to the main namespace's channel.
@@ -126,9 +136,11 @@ final class TestClient: Sendable {
     let socket: SocketIOClient
     private let received = NIOLockedValueBox<[(name: String, arguments: [JSONValue])]>([])
 
-    init(url: String, answers: [String: JSONValue] = [:]) throws {
+    /// `reconnecting` is off unless a test needs it: a client left over from an earlier test would otherwise
+    /// reconnect to a later test's node that happens to get its old port, and be counted there.
+    init(url: String, answers: [String: JSONValue] = [:], reconnecting: Bool = false) throws {
         let options = SocketIOClientOptions(
-            transports: [.websocket], forceNew: true, reconnectionDelay: .milliseconds(100),
+            transports: [.websocket], forceNew: true, reconnection: reconnecting, reconnectionDelay: .milliseconds(100),
             reconnectionDelayMax: .milliseconds(300), randomizationFactor: 0
         )
         socket = try SocketIOClient.socket(url: url, options: options)
@@ -141,8 +153,10 @@ final class TestClient: Sendable {
         }
     }
 
-    static func connect(_ url: String, answers: [String: JSONValue] = [:]) async throws -> TestClient {
-        let client = try TestClient(url: url, answers: answers)
+    static func connect(
+        _ url: String, answers: [String: JSONValue] = [:], reconnecting: Bool = false
+    ) async throws -> TestClient {
+        let client = try TestClient(url: url, answers: answers, reconnecting: reconnecting)
         try await client.socket.connectAndWait()
         return client
     }

@@ -4,6 +4,7 @@ import SocketIO
 import SwitchboardCluster
 import SwitchboardJSON
 import SwitchboardRedis
+import SwitchboardTestSupport
 import Testing
 
 /// Connection state recovery through Redis, and nodes surviving a Redis restart.
@@ -15,7 +16,7 @@ struct RecoveryClusterTests {
         let redis = RedisClient(configuration: cluster.redis.configuration)
         defer { Task { await redis.shutdown() } }
         let first = try await TestNode.start(redis: cluster.redis.configuration, prefix: cluster.prefix, recovery: true)
-        let client = try await TestClient.connect(first.url)
+        let client = try await TestClient.connect(first.url, reconnecting: true)
         try await client.join("room")
         try await cluster.waitForSubscribers(cluster.roomChannel("room"), count: 1)
         let io = cluster.nodes[0].io
@@ -118,16 +119,7 @@ struct RecoveryClusterTests {
         try await cluster.waitForSubscribers(cluster.roomChannel("room"), count: 1)
 
         cluster.redis.kill()
-        // The nodes keep reconnecting to the dead port; a connect to a free loopback port in the
-        // ephemeral range can connect to itself for a moment and hold the port, so retry the bind.
-        for attempt in 1...10 {
-            do {
-                try await cluster.redis.start()
-                break
-            } catch where attempt < 10 {
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
+        try await cluster.redis.restart()
 
         try await cluster.waitForSubscribers(cluster.roomChannel("room"), count: 1)
         try await cluster.waitForSubscribers("\(cluster.prefix)#/#", count: 2)

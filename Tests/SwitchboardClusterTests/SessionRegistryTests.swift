@@ -1,6 +1,7 @@
 import ClusterProtocol
 import NIOConcurrencyHelpers
 import SwitchboardRedis
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardCluster

@@ -3,28 +3,14 @@ import Foundation
 import Logging
 import Prometheus
 import SwitchboardMetrics
+import SwitchboardTestSupport
 import SwitchboardTransport
 import Testing
 
-/// Runs curl (a real HTTP peer) on a Dispatch thread, so that the blocking wait never holds one of the
-/// cooperative threads that parallel timing-sensitive tests need; returns `(status, body)`.
+/// Runs curl (a real HTTP peer) off the cooperative threads, which parallel timing-sensitive tests need;
+/// returns `(status, body)`. curl missing fails loudly.
 func curl(_ url: String) async throws -> (status: Int, body: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try curlBlocking(url) }) }
-    }
-}
-
-/// Runs curl and waits for it; curl missing fails loudly.
-func curlBlocking(_ url: String) throws -> (status: Int, body: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    process.arguments = ["-s", "-w", "\n%{http_code}", url]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
+    let text = try await ExternalProgram.runDetached("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", url], errorOutput: .inherited).output
     let split = text.lastIndex(of: "\n")!
     return (Int(text[text.index(after: split)...]) ?? 0, String(text[..<split]))
 }

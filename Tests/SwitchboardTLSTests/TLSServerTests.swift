@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import SwitchboardTLS
+import SwitchboardTestSupport
 import SwitchboardTransport
 import Testing
 
@@ -19,39 +20,12 @@ final class SecurityRecorder: EngineServerDelegate, EngineConnectionDelegate {
     func engineConnection(_ connection: any EngineConnection, didCloseWith reason: EngineCloseReason) {}
 }
 
-/// Runs a program to completion on a Dispatch thread (never blocking the test's cooperative threads, which
-/// timing-sensitive tests running in parallel need) and returns its standard output.
-func run(_ executable: String, _ arguments: [String]) async throws -> String {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try runBlocking(executable, arguments) })
-        }
-    }
-}
-
-/// Runs a program to completion and returns its standard output; a failing exit status is an issue.
-func runBlocking(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.standardError
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(executable) \(arguments.joined(separator: " "))")
-    return String(decoding: data, as: UTF8.self)
-}
-
-/// Finds a program on `PATH`; a missing one fails the test loudly.
-func program(_ name: String) throws -> String {
-    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-        let path = "\(directory)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    Issue.record("\(name) is not installed; the TLS tests need it")
-    throw CocoaError(.fileNoSuchFile)
+/// Runs the program `name` (found on `PATH`; missing fails the test) off the cooperative threads and
+/// returns its standard output; a failing exit status is an issue.
+func run(_ name: String, _ arguments: [String]) async throws -> String {
+    let result = try await ExternalProgram.runDetached(try ExternalProgram.find(name), arguments, errorOutput: .inherited)
+    #expect(result.status == 0, "\(name) \(arguments.joined(separator: " "))")
+    return result.output
 }
 
 /// A python client that speaks TLS to the server, trusting only `cert.pem`: one polling handshake, then one
@@ -92,7 +66,7 @@ struct TLSServerTests {
         let cert = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
         _ = try await run(
-            try program("openssl"),
+            "openssl",
             [
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
                 "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
@@ -109,7 +83,7 @@ struct TLSServerTests {
 
         let script = directory.appendingPathComponent("client.py").path
         try pythonClient.write(toFile: script, atomically: true, encoding: .utf8)
-        let output = try await run(try program("python3"), [script, String(port), cert])
+        let output = try await run("python3", [script, String(port), cert])
         let lines = output.split(separator: "\n").map(String.init)
         #expect(lines == ["polling 0{\"sid\":", "upgrade HTTP/1.1 101 Switching Protocols", "open 0{\"sid\":", "echo 4secret"])
         #expect(recorder.secure.withLockedValue { $0 } == [true, true])

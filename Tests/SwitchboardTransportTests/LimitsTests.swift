@@ -54,6 +54,14 @@ struct LimitsTests {
             cors: .anyOriginWithCredentials, limits: limits)
     }
 
+    /// A server with no caps but a 64 KiB outbound soft limit and the given hard limit, over `delegate`.
+    static func startServer(_ delegate: FloodDelegate, outboundHardLimit: Int) async throws -> TestServer {
+        let limits = ServerLimits(
+            maxSessions: nil, maxSessionsPerAddress: nil, connectRate: nil, outboundSoftLimit: 64 * 1024,
+            outboundHardLimit: outboundHardLimit)
+        return try await TestServer.start(configuration: configuration(limits), delegate: delegate)
+    }
+
     /// Checks that polling session `sid` still echoes.
     func expectEchoes(_ server: TestServer, sid: String) async throws {
         #expect(try await server.post("/engine.io/?EIO=4&transport=polling&sid=\(sid)", "4still here").bodyText == "ok")
@@ -165,10 +173,7 @@ struct LimitsTests {
 
     @Test func slowWebSocketReaderBecomesUnwritableThenIsDisconnectedAndOthersKeepWorking() async throws {
         let delegate = FloodDelegate(floodCount: 4_000, floodSize: 64 * 1024)
-        let limits = ServerLimits(
-            maxSessions: nil, maxSessionsPerAddress: nil, connectRate: nil, outboundSoftLimit: 64 * 1024,
-            outboundHardLimit: 1 << 20)
-        let server = try await TestServer.start(configuration: Self.configuration(limits), delegate: delegate)
+        let server = try await Self.startServer(delegate, outboundHardLimit: 1 << 20)
         defer { Task { await server.stop() } }
         let bystander = try await server.client()
         try await bystander.openWebSocket("/engine.io/?EIO=4&transport=websocket")
@@ -192,10 +197,7 @@ struct LimitsTests {
 
     @Test func fastWebSocketReaderOfALargeStreamIsNotDisconnected() async throws {
         let delegate = FloodDelegate(floodCount: 64, floodSize: 32 * 1024)
-        let limits = ServerLimits(
-            maxSessions: nil, maxSessionsPerAddress: nil, connectRate: nil, outboundSoftLimit: 64 * 1024,
-            outboundHardLimit: 256 * 1024)
-        let server = try await TestServer.start(configuration: Self.configuration(limits), delegate: delegate)
+        let server = try await Self.startServer(delegate, outboundHardLimit: 256 * 1024)
         defer { Task { await server.stop() } }
         let client = try await server.client()
         try await client.openWebSocket("/engine.io/?EIO=4&transport=websocket")
@@ -212,10 +214,7 @@ struct LimitsTests {
 
     @Test func pollingClientThatNeverPollsIsDisconnectedAsSlowConsumer() async throws {
         let delegate = FloodDelegate(floodCount: 1_000, floodSize: 16 * 1024)
-        let limits = ServerLimits(
-            maxSessions: nil, maxSessionsPerAddress: nil, connectRate: nil, outboundSoftLimit: 64 * 1024,
-            outboundHardLimit: 256 * 1024)
-        let server = try await TestServer.start(configuration: Self.configuration(limits), delegate: delegate)
+        let server = try await Self.startServer(delegate, outboundHardLimit: 256 * 1024)
         defer { Task { await server.stop() } }
         let bystander = try await server.openPollingSession()
         let sid = try await server.openPollingSession()

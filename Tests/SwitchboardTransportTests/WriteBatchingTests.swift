@@ -80,4 +80,39 @@ struct WriteBatchingTests {
         _ = try first.0.finish()
         _ = try second.0.finish()
     }
+
+    @Test func aTicksOnlyFrameReachesTheChannelWithTheFlushNotBefore() throws {
+        let loop = EmbeddedEventLoop()
+        let (channel, counter, handler) = try makeChannel(loop: loop, context: nil)
+        handler.write([Self.message("a")])
+        #expect(counter.writes == 0, "the frame waits in the handler until the tick ends")
+        loop.run()
+        #expect(counter.writes == 1 && counter.flushes == 1)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("a").webSocketFrame)
+        _ = try channel.finish()
+    }
+
+    @Test func aHeldFrameLeavesBeforeTheCloseFrame() throws {
+        let loop = EmbeddedEventLoop()
+        let (channel, _, handler) = try makeChannel(loop: loop, context: nil)
+        handler.write([Self.message("last words")])
+        handler.close()
+        loop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("last words").webSocketFrame)
+        let close = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(close.getInteger(at: close.readerIndex, as: UInt8.self) == 0x88)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try? channel.finish()
+    }
+
+    @Test func heartbeatPingsShareOnePrebuiltFrame() throws {
+        let loop = EmbeddedEventLoop()
+        let (channel, _, handler) = try makeChannel(loop: loop, context: nil)
+        handler.write([EngineOutboundPacket.ping])
+        loop.run()
+        let frame = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(frame == EnginePacket.ping(ByteBuffer()).webSocketFrame(allocator: ByteBufferAllocator()))
+        #expect(Array(frame.readableBytesView) == [0x81, 0x01, UInt8(ascii: "2")])
+        _ = try channel.finish()
+    }
 }

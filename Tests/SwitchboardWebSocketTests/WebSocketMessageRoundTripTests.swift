@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardWebSocket
@@ -7,19 +8,7 @@ import Testing
 /// Property: any sequence of messages, cut into any fragments (with pings between fragments),
 /// compressed or not, comes out of the assembler as the same messages in the same order.
 @Suite struct WebSocketMessageRoundTripTests {
-    /// A small deterministic generator, so a failing seed can be replayed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func randomMessage(_ generator: inout SplitMix64) -> WebSocketMessage {
+    static func randomMessage(_ generator: inout SeededGenerator) -> WebSocketMessage {
         let pieces = ["a", "Hello ", "κόσμε", "€", "𝄞", "\u{0}", "{\"k\":[1,2]}", " "]
         let count = Int.random(in: 0...400, using: &generator)
         if Bool.random(using: &generator) {
@@ -31,7 +20,7 @@ import Testing
     }
 
     /// Cuts `payload` into 1...5 random fragments.
-    static func fragments(_ payload: ByteBuffer, _ generator: inout SplitMix64) -> [ByteBuffer] {
+    static func fragments(_ payload: ByteBuffer, _ generator: inout SeededGenerator) -> [ByteBuffer] {
         var remaining = payload
         var result: [ByteBuffer] = []
         let count = Int.random(in: 1...5, using: &generator)
@@ -45,7 +34,7 @@ import Testing
     @Test(arguments: [nil, PerMessageDeflate.Configuration(), PerMessageDeflate.Configuration(serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 8, clientMaxWindowBits: 8)])
     func deliversEveryMessageUnchangedWhateverTheFragmentation(deflate: PerMessageDeflate.Configuration?) throws {
         for seed in UInt64(1)...40 {
-            var generator = SplitMix64(state: seed)
+            var generator = SeededGenerator(seed: seed)
             var assembler = try WebSocketMessageAssembler(maxMessageSize: 1 << 20, deflate: deflate)
             // The peer's compressor uses the client's side of the agreement.
             let peer = try deflate.map {

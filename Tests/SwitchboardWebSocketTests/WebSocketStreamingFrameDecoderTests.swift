@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardWebSocket
@@ -107,7 +108,7 @@ func clientFrameBytes(
 
     /// Segmentation: however the stream is cut, the assembler sees the same messages.
     @Test func yieldsTheSameMessagesWhereverTheStreamIsCut() throws {
-        var generator = WebSocketMessageRoundTripTests.SplitMix64(state: 7)
+        var generator = SeededGenerator(seed: 7)
         var stream: [UInt8] = []
         var expected: [WebSocketMessage] = []
         for index in 0..<30 {

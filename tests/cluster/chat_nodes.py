@@ -17,7 +17,8 @@ import urllib.request
 import pytest
 import socketio
 
-from server_process import free_port
+from conftest import Node, running_redis, switchboard_binary
+from server_process import ROOT, ServerFailed, free_port, running_server
 
 
 def postgres_bin():
@@ -62,6 +63,33 @@ def running_postgres():
                 process.wait()
         log.close()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_chat_nodes(tmp_path, names, jwt_secret, admin_token=None):
+    """Yields one `switchboard serve` Node per name, all on one Redis (hot store, cluster) and one PostgreSQL
+    (archive), once they have seen each other's heartbeats; `admin_token` enables `/admin`."""
+    with contextlib.ExitStack() as stack:
+        try:
+            redis = stack.enter_context(running_redis(tmp_path))
+            postgres_url = stack.enter_context(running_postgres())
+            nodes = []
+            for name in names:
+                port = free_port()
+                node_id = f"chat-{name}-{port}"
+                data = tmp_path / f"data{name}"
+                data.mkdir()
+                command = [switchboard_binary(), "serve", "--port", str(port), "--redis-url", redis.url,
+                           "--postgres-url", postgres_url, "--jwt-secret", jwt_secret, "--node-id", node_id,
+                           "--data-dir", str(data)]
+                if admin_token is not None:
+                    command += ["--admin-token", admin_token]
+                process = stack.enter_context(running_server(command, port, tmp_path / f"node{name}.log", cwd=ROOT))
+                nodes.append(Node(name, port, node_id, process))
+        except ServerFailed as failure:
+            pytest.fail(str(failure), pytrace=False)
+        time.sleep(1.5)  # the nodes have seen each other's heartbeats
+        yield nodes
 
 
 def post_json(url, body):

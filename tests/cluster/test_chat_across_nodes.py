@@ -2,40 +2,22 @@
 user B on node 2, both in `general`, see each other's messages, presence and typing as if on one node,
 and read the same history on both nodes."""
 
-import contextlib
 import time
 
 import pytest
+import socketio
 
-from chat_nodes import ChatClient, running_postgres
-from conftest import Node, running_redis, switchboard_binary
-from server_process import ROOT, ServerFailed, free_port, running_server
+from chat_nodes import ChatClient, running_chat_nodes
 
 GENERAL = "r_general"
 SECRET = "clusterchat-test-secret-0123456789abcdef"
+ADMIN_TOKEN = "clusterchat-admin-token"
 
 
 @pytest.fixture
 def chat_nodes(tmp_path):
     """[node 1, node 2]: two `serve` processes on one Redis and one PostgreSQL."""
-    with contextlib.ExitStack() as stack:
-        try:
-            redis = stack.enter_context(running_redis(tmp_path))
-            postgres_url = stack.enter_context(running_postgres())
-            nodes = []
-            for name in ("1", "2"):
-                port = free_port()
-                node_id = f"chat-{name}-{port}"
-                data = tmp_path / f"data{name}"
-                data.mkdir()
-                command = [switchboard_binary(), "serve", "--port", str(port), "--redis-url", redis.url,
-                           "--postgres-url", postgres_url, "--jwt-secret", SECRET, "--node-id", node_id,
-                           "--data-dir", str(data)]
-                process = stack.enter_context(running_server(command, port, tmp_path / f"node{name}.log", cwd=ROOT))
-                nodes.append(Node(name, port, node_id, process))
-        except ServerFailed as failure:
-            pytest.fail(str(failure), pytrace=False)
-        time.sleep(1.5)  # the nodes have seen each other's heartbeats
+    with running_chat_nodes(tmp_path, ("1", "2"), SECRET, admin_token=ADMIN_TOKEN) as nodes:
         yield nodes
 
 
@@ -114,4 +96,41 @@ def test_a_second_socket_on_another_node_does_not_announce_presence_again(chat_n
         assert names(alice.call("presence:list", {"roomId": GENERAL})["online"]) == ["carol", "dave"]
     finally:
         for client in (alice, bob):
+            client.close()
+
+
+def test_the_admin_users_figure_counts_distinct_users_on_every_node(chat_nodes):
+    node1, node2 = chat_nodes
+    erin = ChatClient(node1.http, "erin")
+    frank = ChatClient(node2.http, "frank")
+    frank_again = ChatClient(node1.http, "frank", token=frank.token)
+    admin = socketio.Client(reconnection=False)
+    samples = []
+    admin.on("stats", lambda stats: samples.append(stats), namespace="/admin")
+    try:
+        admin.connect(node1.http, namespaces=["/admin"], transports=["websocket"], auth={"token": ADMIN_TOKEN},
+                      wait_timeout=10)
+
+        def wait_for_users(count, since):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if any(sample["users"] == count for sample in samples[since:]):
+                    return
+                time.sleep(0.05)
+            raise AssertionError(f"no stats with users == {count}; saw {[s['users'] for s in samples]}")
+
+        # erin on node 1, frank on both nodes: two users, whatever node the dashboard asks.
+        wait_for_users(2, since=0)
+        assert all(sample["users"] <= 2 for sample in samples), [s["users"] for s in samples]
+        # frank leaves node 1 but is still on node 2: still two users on node 1's dashboard.
+        frank_again.close()
+        mark = len(samples)
+        time.sleep(2.5)
+        assert [s["users"] for s in samples[mark:]] and all(s["users"] == 2 for s in samples[mark:])
+        # frank leaves node 2 too: one user.
+        frank.close()
+        wait_for_users(1, since=len(samples))
+    finally:
+        admin.disconnect()
+        for client in (erin, frank, frank_again):
             client.close()

@@ -15,19 +15,15 @@ It implements the same contract as `switchboard conformance` (see shared CONFORM
 * `/engine.io/` is a raw Engine.IO echo (every message goes back with its type);
 * `/echo`    is a plain WebSocket echo (text and binary).
 
-With `--chat` it also serves the chat event contract (register, sendMessage, typing, chatHistory)
-and the chat page from Sources/SwitchboardChat/Public, for the UI tests.
-
 Engine.IO settings: pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1000000, CORS open.
 
-Usage: python tests/interop/reference_server.py --port 3000 [--host 127.0.0.1] [--chat]
+Usage: python tests/interop/reference_server.py --port 3000 [--host 127.0.0.1]
 """
 
 import argparse
 import asyncio
 import contextvars
 import pathlib
-import time
 import types
 from urllib.parse import unquote
 
@@ -97,7 +93,7 @@ class _Server(socketio.AsyncServer):
         return await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
 
 
-def create_server(chat=False):
+def create_server():
     sio = _Server(namespaces="*", **ENGINE_OPTIONS)
 
     async def emit_auth_after_connect(sid, namespace, auth):
@@ -109,8 +105,6 @@ def create_server(chat=False):
     @sio.on("connect", namespace="/")
     async def connect_main(sid, environ, auth=None):
         sio.start_background_task(emit_auth_after_connect, sid, "/", auth)
-        if chat_history is not None:
-            sio.start_background_task(send_history, sid)
 
     @sio.on("message", namespace="/")
     async def message(sid, *args):
@@ -156,14 +150,6 @@ def create_server(chat=False):
     for namespace in ("/", "/custom"):
         install_client_test_events(sio, namespace)
 
-    chat_history = [] if chat else None
-
-    async def send_history(sid):
-        await asyncio.sleep(0)
-        await sio.emit("chatHistory", chat_history[-100:], to=sid)
-
-    if chat:
-        install_chat(sio, chat_history)
     return sio
 
 
@@ -219,45 +205,6 @@ def install_client_test_events(sio, namespace):
         return answer
 
 
-# -------------------------------------------------------------------------- chat contract
-
-def install_chat(sio, history):
-    """register / sendMessage / typing, as the Swift chat server implements them."""
-    names = {}
-
-    @sio.on("register", namespace="/")
-    async def register(sid, name):
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 32:
-            return {"ok": False, "error": "name must be 1 to 32 characters"}
-        name = name.strip()
-        if name in names.values() and names.get(sid) != name:
-            return {"ok": False, "error": "name already taken"}
-        names[sid] = name
-        return {"ok": True, "name": name}
-
-    @sio.on("sendMessage", namespace="/")
-    async def send_message(sid, payload):
-        if sid not in names:
-            return {"ok": False, "error": "register first"}
-        text = payload.get("text") if isinstance(payload, dict) else None
-        if not isinstance(text, str) or not text.strip() or len(text) > 2000:
-            return {"ok": False, "error": "message must be 1 to 2000 characters"}
-        message = {"id": str(len(history) + 1), "name": names[sid], "text": text,
-                   "timestamp": int(time.time() * 1000)}
-        history.append(message)
-        await sio.emit("receiveMessage", message)
-        return {"ok": True, "id": message["id"], "timestamp": message["timestamp"]}
-
-    @sio.on("typing", namespace="/")
-    async def typing(sid, value):
-        if sid in names:
-            await sio.emit("typing", {"name": names[sid], "typing": bool(value)}, skip_sid=sid)
-
-    @sio.on("disconnect", namespace="/")
-    async def disconnect(sid, reason=None):
-        names.pop(sid, None)
-
-
 def create_engine_echo():
     eio = engineio.AsyncServer(**ENGINE_OPTIONS)
 
@@ -279,27 +226,19 @@ async def websocket_echo(request):
     return ws
 
 
-def create_app(chat=False):
-    sio = create_server(chat)
+def create_app():
+    sio = create_server()
     app = web.Application()
     sio.attach(app)
     create_server().attach(app, socketio_path="custom-path")
     create_engine_echo().attach(app, engineio_path="engine.io")
     app.router.add_get("/echo", websocket_echo)
     client = ROOT / "Sources/SwitchboardBrowserClient/Resources/socket.io.js"
-    public = ROOT / "Sources/SwitchboardChat/Public"
 
     async def client_js(request):
         return web.FileResponse(client, headers={"Content-Type": "application/javascript"})
 
-    async def index(request):
-        return web.FileResponse(public / "index.html")
-
     app.router.add_get("/socket.io/socket.io.js", client_js)
-    if chat:
-        app.router.add_get("/", index)
-        for path in public.iterdir():
-            app.router.add_get("/" + path.name, lambda request, path=path: web.FileResponse(path))
     return app
 
 
@@ -307,9 +246,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
-    parser.add_argument("--chat", action="store_true", help="also serve the chat contract and page")
     args = parser.parse_args()
-    web.run_app(create_app(args.chat), host=args.host, port=args.port, print=None)
+    web.run_app(create_app(), host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

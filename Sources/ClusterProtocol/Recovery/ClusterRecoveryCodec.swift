@@ -27,8 +27,9 @@ extension ClusterSelection {
     }
 }
 
-/// The stored forms of recovery data: a disconnected session (a Redis string) and a recorded event (a
-/// Redis stream entry), in the cluster wire format with a version byte.
+/// The stored forms of recovery data: a disconnected session (a Redis string), a connected session's
+/// live copy (a Redis string with its owner) and a recorded event (a Redis stream entry), in the cluster
+/// wire format with a version byte.
 public enum ClusterRecoveryCodec {
     static let version: UInt8 = 1
 
@@ -54,6 +55,33 @@ public enum ClusterRecoveryCodec {
         let data = try reader.json("data")
         try reader.finish()
         return SocketIOSession(namespace: namespace, sid: sid, pid: pid, rooms: Set(rooms), data: data)
+    }
+
+    /// The bytes of a connected session kept by its node (a live copy): ``liveOwnerPrefix(_:)`` of the
+    /// node's `owner` token, then the session as ``encode(_:)-(SocketIOSession)`` writes it. A node
+    /// changes or saves a live copy only while it starts with its own prefix, so a node that lost the
+    /// session to another one (which took the copy and wrote its own) cannot write a stale one back.
+    public static func encodeLive(_ session: SocketIOSession, owner: String) -> ByteBuffer {
+        var buffer = liveOwnerPrefix(owner)
+        var sessionBytes = encode(session)
+        buffer.writeBuffer(&sessionBytes)
+        return buffer
+    }
+
+    /// The first bytes of every live copy written by `owner`: the version byte and the owner token
+    /// (length-prefixed, so no token's prefix is a prefix of another token's).
+    public static func liveOwnerPrefix(_ owner: String) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(version)
+        buffer.writeClusterString(owner)
+        return buffer
+    }
+
+    /// A live copy read back: its owner token and the session.
+    public static func decodeLiveSession(_ bytes: ByteBuffer) throws(ClusterDecodingError) -> (owner: String, session: SocketIOSession) {
+        var reader = try versionedReader(bytes)
+        let owner = try reader.string("owner")
+        return (owner, try decodeSession(reader.buffer))
     }
 
     /// The bytes of a recorded event.

@@ -56,16 +56,22 @@ enum CompactStringSet: Sendable, Equatable {
         }
     }
 
-    mutating func insert(_ element: String) {
+    /// Adds `element`; returns whether it was not there yet.
+    @discardableResult
+    mutating func insert(_ element: String) -> Bool {
         switch self {
         case .empty:
             self = .one(element)
+            return true
         case .one(let only):
-            if only != element { self = .many([only, element]) }
+            guard only != element else { return false }
+            self = .many([only, element])
+            return true
         case .many(var set):
             self = .empty  // drop the second reference so `set` is mutated in place
-            set.insert(element)
+            let inserted = set.insert(element).inserted
             self = .many(set)
+            return inserted
         }
     }
 
@@ -73,16 +79,21 @@ enum CompactStringSet: Sendable, Equatable {
         for element in elements { insert(element) }
     }
 
-    mutating func remove(_ element: String) {
+    /// Removes `element`; returns whether it was there.
+    @discardableResult
+    mutating func remove(_ element: String) -> Bool {
         switch self {
         case .empty:
-            break
+            return false
         case .one(let only):
-            if only == element { self = .empty }
+            guard only == element else { return false }
+            self = .empty
+            return true
         case .many(var set):
             self = .empty
-            set.remove(element)
+            let removed = set.remove(element) != nil
             self = .many(set)
+            return removed
         }
     }
 

@@ -6,13 +6,17 @@ import SwitchboardJSON
 /// The default adapter: rooms in memory, broadcasts to the sockets of this process.
 ///
 /// Room membership is shared by all event loops and guarded by a lock. A broadcast encodes the packet
-/// once and hands the same bytes to every recipient.
+/// once and hands the same bytes to every recipient. The recipients of a large room, grouped per event loop,
+/// are kept between broadcasts until its membership or the set of connected sockets changes
+/// (``RoomRecipientCache``), so a broadcast to an unchanged room costs no per-member lookup.
 public final class InMemoryAdapter: SocketIOAdapter {
     struct Rooms {
         /// room → socket ids (a socket's own room has one member: no set of its own, see ``CompactStringSet``)
         var members: [String: CompactStringSet] = [:]
         /// socket id → rooms (usually only its own)
         var roomsOfSocket: [String: CompactStringSet] = [:]
+        /// room → its connected local sockets grouped per event loop (large rooms only)
+        var recipients = RoomRecipientCache<LocalSocketDirectory.Groups>()
     }
 
     /// The namespace this adapter serves.
@@ -29,7 +33,9 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public func addAll(_ socketID: String, rooms newRooms: Set<String>) {
         rooms.withLockedValue { state in
             state.roomsOfSocket[socketID, default: .empty].formUnion(newRooms)
-            for room in newRooms { state.members[room, default: .empty].insert(socketID) }
+            for room in newRooms where state.members[room, default: .empty].insert(socketID) {
+                state.recipients.invalidate(room)
+            }
         }
     }
 
@@ -50,16 +56,17 @@ public final class InMemoryAdapter: SocketIOAdapter {
     }
 
     private static func removeMember(_ socketID: String, from room: String, in state: inout Rooms) {
-        guard var members = state.members.removeValue(forKey: room) else { return }
-        members.remove(socketID)
-        if !members.isEmpty { state.members[room] = members }
+        // In place: copying the member set out would copy every member on each leave.
+        guard state.members[room]?.remove(socketID) == true else { return }
+        state.recipients.invalidate(room)
+        if state.members[room]?.isEmpty == true { state.members[room] = nil }
     }
 
     /// Encodes `packet` once and delivers it to the local sockets selected by `options`.
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
         let messages = SocketIOPacketEncoder.encode(packet, compress: options.flags.compress, allocator: allocator)
         context.directory.deliver(
-            messages, to: localSockets(matching: options), ack: nil, packet: packet, volatile: options.flags.volatile
+            messages, to: localGroups(matching: options), ack: nil, packet: packet, volatile: options.flags.volatile
         )
     }
 
@@ -74,7 +81,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         let ackID = packet.ackID ?? context.nextAckID()
         packet.ackID = ackID
         let messages = SocketIOPacketEncoder.encode(packet, compress: options.flags.compress, allocator: allocator)
-        let recipients = localSockets(matching: options)
+        let recipients = localGroups(matching: options)
         clientCount(recipients.count)
         context.directory.deliver(
             messages, to: recipients, ack: (ackID, ack), packet: packet, volatile: options.flags.volatile
@@ -87,8 +94,36 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// catch-all handlers.
     public func broadcast(encoded messages: [OutboundEngineMessage], options: SocketIOBroadcastOptions, packet: SocketIOPacket? = nil) {
         context.directory.deliver(
-            messages, to: localSockets(matching: options), ack: nil, packet: packet, volatile: options.flags.volatile
+            messages, to: localGroups(matching: options), ack: nil, packet: packet, volatile: options.flags.volatile
         )
+    }
+
+    /// The number of rooms whose recipients are kept (for tests).
+    var cachedRoomCount: Int { rooms.withLockedValue { $0.recipients.count } }
+
+    /// The connected local sockets selected by `options`, grouped per event loop; for one room without
+    /// exceptions, from the cache while the room and the connected sockets are unchanged.
+    func localGroups(matching options: SocketIOBroadcastOptions) -> LocalSocketDirectory.Groups {
+        guard options.rooms.count == 1, options.except.isEmpty, let room = options.rooms.first else {
+            return LocalSocketDirectory.group(localSockets(matching: options))
+        }
+        let directory = context.directory
+        // Lock order: the rooms, then the directory (the directory never calls back into the adapter).
+        return rooms.withLockedValue { state in
+            guard let members = state.members[room] else { return LocalSocketDirectory.group([]) }
+            if members.count >= state.recipients.minimumMembers,
+                let cached = state.recipients.value(for: room, generation: directory.generation)
+            {
+                return cached
+            }
+            let (groups, generation) =
+                switch members {
+                case .many(let set): directory.groups(set)
+                case .empty, .one: directory.groups(members.array)
+                }
+            state.recipients.store(groups, for: room, memberCount: members.count, generation: generation)
+            return groups
+        }
     }
 
     /// The connected local sockets selected by `options` (every one, without id lookups, when there is

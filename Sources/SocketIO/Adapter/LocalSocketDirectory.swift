@@ -6,7 +6,16 @@ import SwitchboardJSON
 /// The connected sockets of one namespace in this process, by id, and the namespace's acknowledgement
 /// id counter; shared by all event loops.
 final class LocalSocketDirectory: Sendable {
-    private let sockets = NIOLockedValueBox([String: SocketIOSocket]())
+    /// Recipients grouped per event loop.
+    typealias Groups = RecipientGroups<any EventLoop, SocketIOSocket>
+
+    private struct Table {
+        var sockets: [String: SocketIOSocket] = [:]
+        /// Incremented on every insert and removal (cached room recipients built at an older one are stale).
+        var generation: UInt64 = 0
+    }
+
+    private let table = NIOLockedValueBox(Table())
     private let ackIDs = NIOLockedValueBox(0)
 
     /// A new acknowledgement id, unique in the namespace (so one broadcast packet can carry the same id
@@ -19,28 +28,53 @@ final class LocalSocketDirectory: Sendable {
     }
 
     func insert(_ socket: SocketIOSocket) {
-        sockets.withLockedValue { $0[socket.id] = socket }
+        table.withLockedValue {
+            $0.sockets[socket.id] = socket
+            $0.generation &+= 1
+        }
     }
 
     func remove(_ id: String) {
-        sockets.withLockedValue { _ = $0.removeValue(forKey: id) }
+        table.withLockedValue {
+            if $0.sockets.removeValue(forKey: id) != nil { $0.generation &+= 1 }
+        }
     }
 
     func socket(_ id: String) -> SocketIOSocket? {
-        sockets.withLockedValue { $0[id] }
+        table.withLockedValue { $0.sockets[id] }
     }
 
+    /// The number of inserts and removals so far.
+    var generation: UInt64 { table.withLockedValue { $0.generation } }
+
     /// The event loop of some connected socket (where namespace-wide timers run), if any.
-    var anyEventLoop: (any EventLoop)? { sockets.withLockedValue { $0.first?.value.eventLoop } }
+    var anyEventLoop: (any EventLoop)? { table.withLockedValue { $0.sockets.first?.value.eventLoop } }
 
-    var isEmpty: Bool { sockets.withLockedValue { $0.isEmpty } }
+    var isEmpty: Bool { table.withLockedValue { $0.sockets.isEmpty } }
 
-    var allIDs: [String] { sockets.withLockedValue { Array($0.keys) } }
+    var allIDs: [String] { table.withLockedValue { Array($0.sockets.keys) } }
 
-    var all: [SocketIOSocket] { sockets.withLockedValue { Array($0.values) } }
+    var all: [SocketIOSocket] { table.withLockedValue { Array($0.sockets.values) } }
 
     func sockets(_ ids: some Sequence<String>) -> [SocketIOSocket] {
-        sockets.withLockedValue { table in ids.compactMap { table[$0] } }
+        table.withLockedValue { table in ids.compactMap { table.sockets[$0] } }
+    }
+
+    /// The connected sockets among `ids`, grouped per event loop, and the generation they were found at.
+    func groups(_ ids: some Collection<String>) -> (groups: Groups, generation: UInt64) {
+        table.withLockedValue { table in
+            var found: [SocketIOSocket] = []
+            found.reserveCapacity(ids.count)
+            for id in ids {
+                if let socket = table.sockets[id] { found.append(socket) }
+            }
+            return (Self.group(found), table.generation)
+        }
+    }
+
+    /// `recipients` grouped per event loop.
+    static func group(_ recipients: [SocketIOSocket]) -> Groups {
+        Groups(recipients, loopOf: { $0.eventLoop }, idOf: { ObjectIdentifier($0) })
     }
 
     /// Groups the recipients per event loop: direct calls on the current one; the other loops' groups join the
@@ -58,26 +92,27 @@ final class LocalSocketDirectory: Sendable {
         packet: SocketIOPacket? = nil, volatile: Bool = false
     ) {
         guard !recipients.isEmpty else { return }
-        // Bucket recipients per loop. There are few loops (one per core), so a linear scan over them
-        // beats hashing, and appending to `buckets[i]` stays in place.
-        var loops: [any EventLoop] = []
-        var loopIDs: [ObjectIdentifier] = []
-        var buckets: [[SocketIOSocket]] = []
-        for socket in recipients {
-            let loop = socket.eventLoop
-            let loopID = ObjectIdentifier(loop)
-            if let index = loopIDs.firstIndex(of: loopID) {
-                buckets[index].append(socket)
-            } else {
-                loops.append(loop)
-                loopIDs.append(loopID)
-                buckets.append([socket])
-                buckets[buckets.count - 1].reserveCapacity(recipients.count / max(1, loops.count))
+        deliver(messages, to: Self.group(recipients), ack: ack, packet: packet, volatile: volatile)
+    }
+
+    /// Delivers to recipients already grouped per loop (see the other `deliver`). The other loops' hops are
+    /// queued before the current loop's recipients are written, so the current loop's end of tick sends them
+    /// first and the other loops work while this one flushes.
+    func deliver(
+        _ messages: [OutboundEngineMessage], to groups: Groups,
+        ack: (id: Int, callback: @Sendable ([JSONValue]) -> Void)?,
+        packet: SocketIOPacket? = nil, volatile: Bool = false
+    ) {
+        guard let first = groups.groups.first?.recipients.first else { return }
+        let hops = first.client.server.loopHops
+        for group in groups.groups where !group.loop.inEventLoop {
+            let recipients = group.recipients
+            hops.run(on: group.loop) {
+                Self.deliverOnLoop(messages, to: recipients, ack: ack, packet: packet, volatile: volatile)
             }
         }
-        let hops = recipients[0].client.server.loopHops
-        for (loop, group) in zip(loops, buckets) {
-            hops.run(on: loop) { Self.deliverOnLoop(messages, to: group, ack: ack, packet: packet, volatile: volatile) }
+        for group in groups.groups where group.loop.inEventLoop {
+            Self.deliverOnLoop(messages, to: group.recipients, ack: ack, packet: packet, volatile: volatile)
         }
     }
 

@@ -89,6 +89,16 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     func serverSideEmitWithAck(_ event: String, arguments: [JSONValue], timeout: TimeAmount) async -> [[JSONValue]]
     /// The number of servers in the cluster (this one included).
     func serverCount() async -> Int
+    /// Called once when the server removed the namespace (an empty child of a dynamic namespace, with
+    /// ``SocketIOServer/Configuration/cleanupEmptyChildNamespaces``): a cluster adapter releases what it
+    /// holds for it (subscriptions, registrations). The adapter is not used afterwards. The default
+    /// does nothing.
+    func close()
+}
+
+extension SocketIOAdapter {
+    /// Does nothing: an in-process adapter holds nothing outside the namespace.
+    public func close() {}
 }
 
 /// What a namespace gives its adapter: the namespace name and delivery to its local sockets.

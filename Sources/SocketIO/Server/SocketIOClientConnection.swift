@@ -99,11 +99,21 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
                 case .string(let pid)? = auth["pid"], case .string(let offset)? = auth["offset"]
             {
                 recovery.store.restoreSession(namespace: name, pid: pid, offset: offset) { [self] session in
-                    let loop = connection.eventLoop
-                    if loop.inEventLoop {
-                        createSocket(namespace: namespace, auth: auth, restoring: session)
+                    let create: @Sendable () -> Void = { [self] in
+                        let loop = connection.eventLoop
+                        if loop.inEventLoop {
+                            createSocket(namespace: namespace, auth: auth, restoring: session)
+                        } else {
+                            loop.execute { self.createSocket(namespace: namespace, auth: auth, restoring: session) }
+                        }
+                    }
+                    // A shared store can hand out the live session of a socket this server still holds
+                    // (the client came back here before the old connection was seen to drop): that socket
+                    // leaves first, so the recovered one, with the same id, does not share its rooms.
+                    if let session, let stale = namespace.directory.socket(session.session.sid) {
+                        stale.closeReplaced(then: create)
                     } else {
-                        loop.execute { self.createSocket(namespace: namespace, auth: auth, restoring: session) }
+                        create()
                     }
                 }
             } else {

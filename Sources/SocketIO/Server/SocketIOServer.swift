@@ -155,6 +155,7 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
         }
         if removed {
             parent.removeChild(namespace)
+            namespace.adapter.close()
             logger.debug("removed empty child namespace", metadata: ["socket.nsp": "\(namespace.name)"])
         }
     }

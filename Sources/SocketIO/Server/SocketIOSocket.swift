@@ -351,6 +351,19 @@ public final class SocketIOSocket: @unchecked Sendable {
         client.send(SocketIOPacket(type: .connect, namespace: namespace.name, data: .object(reply)))
     }
 
+    /// Ends the socket (reason `transport close`, as if its connection had dropped) because its client
+    /// recovered the session on a new connection to this server, then calls `completion` (on this
+    /// socket's loop).
+    func closeReplaced(then completion: @escaping @Sendable () -> Void) {
+        runOnLoop { socket in
+            if socket.loopState.phase == .connected {
+                socket.client.logger.debug("socket replaced by its recovered session", metadata: ["socket.id": "\(socket.id)"])
+                socket.close(reason: .transportClose)
+            }
+            completion()
+        }
+    }
+
     /// Ends the socket. On loop.
     func close(reason: SocketIODisconnectReason) {
         eventLoop.assertInEventLoop()

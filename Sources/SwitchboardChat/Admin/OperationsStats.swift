@@ -3,7 +3,8 @@ import Foundation
 import SocketIO
 import SwitchboardJSON
 
-/// The `stats` sample sent to `/admin` once a second.
+/// The `stats` sample sent to `/admin` once a second: `users` counts the distinct users online on every
+/// cluster node; the other figures are this node's.
 struct OperationsStats: Hashable, Sendable {
     var t: Int64
     var connections: Int
@@ -33,6 +34,7 @@ struct OperationsSampler: Sendable {
 
     let io: SocketIOServer
     let service: ChatService
+    let events: ChatEvents
 
     /// A sample at `now`; `previousTotal`/`previousTime` give the message rate.
     func sample(now: Int64, previousTotal: Int64?, previousTime: Int64?) async -> OperationsStats {
@@ -48,7 +50,7 @@ struct OperationsSampler: Sendable {
         let (lagCount, lagSeconds) = await backupLag(now: now)
         return OperationsStats(
             t: now, connections: io.connectionCount, sockets: sockets.count, rooms: rooms.count,
-            users: counters.onlineUsers, messagesPerSecond: rate, messagesTotal: counters.messagesTotal,
+            users: await events.onlineUserCount(), messagesPerSecond: rate, messagesTotal: counters.messagesTotal,
             backupLagMessages: lagCount, backupLagSeconds: lagSeconds, rssBytes: Self.residentBytes())
     }
 

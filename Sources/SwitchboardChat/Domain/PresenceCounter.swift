@@ -23,4 +23,7 @@ struct PresenceCounter: Sendable {
 
     /// How many users are online.
     var onlineCount: Int { sockets.count }
+
+    /// The ids of the users online, sorted.
+    var onlineUserIDs: [String] { sockets.keys.sorted() }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import SocketIO
 import SwitchboardJSON
 
@@ -11,12 +12,25 @@ import SwitchboardJSON
 ///   nodes announce exactly once, and two leaving at once announce at least once.
 /// - Typing: every node keeps the whole cluster's typists. A node relays each `typing` signal it
 ///   accepted to the others (``relayEvent``); every node sends `typing:update` to its own sockets only.
+/// - The `/admin` `users` figure: the node sampling it asks the others for the ids of their online
+///   users (``onlineUsersEvent``, acknowledged with the list) and counts the distinct ids.
 extension ChatEvents {
     /// The server-side event carrying an accepted typing signal: `{"user", "roomId", "typing"}`.
     static let relayEvent = "chat:typing"
 
-    /// Handles the typing signals other nodes relay.
+    /// The server-side event asking a node for the ids of its online users (acknowledged with
+    /// `[[id, ...]]`).
+    static let onlineUsersEvent = "chat:online-users"
+
+    /// How long the sampler waits for the other nodes' online users.
+    static let onlineUsersTimeout = TimeAmount.milliseconds(500)
+
+    /// Handles the typing signals other nodes relay and answers their online-user questions.
     func installClusterRelay() {
+        namespace.onServerSideEvent { [service] event, _, ack in
+            guard event == Self.onlineUsersEvent else { return }
+            ack?([.array(service.localOnlineUserIDs.map(JSONValue.string))])
+        }
         namespace.onServerSideEvent { [self] event, arguments, _ in
             guard event == Self.relayEvent, let object = arguments.first, let user = object["user"].flatMap(ChatUser.init(json:)),
                 let roomID = object["roomId"]?.stringValue, let isTyping = object["typing"]?.boolValue
@@ -28,6 +42,16 @@ extension ChatEvents {
     /// Tells the other nodes that `user` started, refreshed or stopped typing in `roomID`.
     func relayTyping(_ user: ChatUser, in roomID: String, isTyping: Bool) {
         namespace.serverSideEmit(Self.relayEvent, ["user": user.json, "roomId": .string(roomID), "typing": .bool(isTyping)])
+    }
+
+    /// How many distinct users have a socket on any node (nodes that do not answer within
+    /// ``onlineUsersTimeout`` are left out).
+    func onlineUserCount() async -> Int {
+        var ids = Set(service.localOnlineUserIDs)
+        for answer in await namespace.serverSideEmitWithAck(Self.onlineUsersEvent, arguments: [], timeout: Self.onlineUsersTimeout) {
+            for case .string(let id) in answer.first?.arrayValue ?? [] { ids.insert(id) }
+        }
+        return ids.count
     }
 
     /// What a chat socket keeps in its data so that other nodes can see whose it is and since when.

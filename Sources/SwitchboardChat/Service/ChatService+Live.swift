@@ -1,6 +1,5 @@
 /// Counters for the operations dashboard.
 struct LiveCounters: Sendable {
-    var onlineUsers: Int
     var messagesTotal: Int64
 }
 
@@ -56,6 +55,11 @@ extension ChatService {
     }
 
     var counters: LiveCounters {
-        live.withLockedValue { LiveCounters(onlineUsers: $0.presence.onlineCount, messagesTotal: $0.messagesTotal) }
+        live.withLockedValue { LiveCounters(messagesTotal: $0.messagesTotal) }
+    }
+
+    /// The ids of the users with a socket on this node, sorted.
+    var localOnlineUserIDs: [String] {
+        live.withLockedValue { $0.presence.onlineUserIDs }
     }
 }

@@ -23,6 +23,9 @@ import SwitchboardJSON
 /// - `fetchSockets`, `socketsJoin`, `socketsLeave`, `disconnectSockets`, `serverSideEmit` go to the
 ///   namespace channel; requests that expect answers wait for as many nodes as received them
 ///   (the `PUBLISH` reply), at most ``ClusterOptions/requestTimeout``.
+/// - A child of a dynamic namespace that the server removes once empty
+///   (``SocketIO/SocketIOServer/Configuration/cleanupEmptyChildNamespaces``) closes its adapter, which
+///   unsubscribes from its channels.
 public final class RedisClusterAdapter: SocketIOAdapter {
     /// The namespace this adapter serves.
     public let context: SocketIOAdapterContext
@@ -86,6 +89,17 @@ public final class RedisClusterAdapter: SocketIOAdapter {
         } else {
             counts[room] = count - 1
         }
+    }
+
+    /// Releases the namespace's Redis subscriptions (its channel and any room channel still held) once
+    /// the server removed the namespace (an empty child of a dynamic namespace).
+    public func close() {
+        let rooms = roomCounts.withLockedValue { counts in
+            defer { counts = [:] }
+            return counts.keys.sorted()
+        }
+        for room in rooms { node.unsubscribe(roomChannel(room)) }
+        node.unregister(self, namespace: namespace)
     }
 
     private func roomChannel(_ room: String) -> String {

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -11,6 +12,12 @@ import SwitchboardRedis
 /// One server process's membership in a cluster: its Redis connections (one ordered connection for
 /// publishing and commands, one subscriber), the namespaces' ``RedisClusterAdapter``s, and the requests
 /// it is waiting on.
+///
+/// Pub/sub is at-most-once: while the subscriber's connection is down, whatever other nodes publish is
+/// lost for this node. The subscriber reconnects and subscribes again to every channel; the node logs
+/// the gap and counts it (`switchboard_cluster_pubsub_reconnects_total`, and its length in
+/// `switchboard_cluster_pubsub_gap_seconds`). Requests that waited for
+/// answers during the gap end at their timeout.
 ///
 /// ```swift
 /// var configuration = SocketIOServer.Configuration(connectionStateRecovery: .init())
@@ -36,6 +43,16 @@ public final class ClusterNode: Service, Sendable {
     private let confirmedChannels = NIOLockedValueBox(Set<String>())
     /// Keeps the live recovery sessions of this node's sockets from expiring.
     private let liveSessionRefresh = NIOLockedValueBox<RepeatedTask?>(nil)
+    /// Whether the subscriber's connection is down (between ``RedisSubscriber/ConnectionEvent/lost``
+    /// and ``RedisSubscriber/ConnectionEvent/resubscribed(after:)``): this node receives nothing then.
+    private let subscriberDown: NIOLockedValueBox<Bool>
+    /// `switchboard_cluster_pubsub_reconnects_total`: how often the subscriber lost its connection and
+    /// subscribed again (each time, messages published meanwhile were lost).
+    let pubsubReconnects: Counter
+    /// `switchboard_cluster_pubsub_gap_seconds`: how long each of those gaps lasted.
+    let pubsubGaps: Metrics.Timer
+    /// Called after each pub/sub gap (Redis may have restarted and lost its keys).
+    private let afterGapHandlers: NIOLockedValueBox<[@Sendable () -> Void]>
 
     enum SubscriptionChange: Sendable {
         case subscribe(String)
@@ -74,6 +91,7 @@ public final class ClusterNode: Service, Sendable {
                 store.refreshLiveSessions()
             }
             node.liveSessionRefresh.withLockedValue { $0 = refresh }
+            node.afterGapHandlers.withLockedValue { $0.append { store.restoreMissingLiveSessions() } }
         }
         logger.info("joined the cluster", metadata: ["cluster.node": "\(node.id)", "redis.host": "\(redis.host):\(redis.port)"])
         return node
@@ -98,7 +116,28 @@ public final class ClusterNode: Service, Sendable {
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
         self.connection = OrderedRedisConnection(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger)
-        self.subscriber = RedisSubscriber(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger)
+        let subscriberDown = NIOLockedValueBox(false)
+        let afterGapHandlers = NIOLockedValueBox([@Sendable () -> Void]())
+        self.afterGapHandlers = afterGapHandlers
+        let metrics = options.metricsFactory ?? MetricsSystem.factory
+        let reconnects = Counter(label: "switchboard_cluster_pubsub_reconnects_total", factory: metrics)
+        let gaps = Metrics.Timer(label: "switchboard_cluster_pubsub_gap_seconds", factory: metrics)
+        self.subscriberDown = subscriberDown
+        self.pubsubReconnects = reconnects
+        self.pubsubGaps = gaps
+        self.subscriber = RedisSubscriber(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger) { event in
+            switch event {
+            case .lost:
+                subscriberDown.withLockedValue { $0 = true }
+            case .resubscribed(let gap):
+                // The subscriber logged the gap; broadcasts and requests of other nodes sent meanwhile
+                // never arrived here (requests waiting on this node's answers timed out).
+                subscriberDown.withLockedValue { $0 = false }
+                reconnects.increment()
+                gaps.record(duration: gap)
+                for handler in afterGapHandlers.withLockedValue({ $0 }) { handler() }
+            }
+        }
         self.requests = ClusterRequests(eventLoopGroup: eventLoopGroup)
         let (changes, continuation) = AsyncStream.makeStream(of: SubscriptionChange.self)
         self.subscriptionChanges = continuation
@@ -151,8 +190,21 @@ public final class ClusterNode: Service, Sendable {
     // MARK: For the adapters
 
     func register(_ adapter: RedisClusterAdapter, namespace: String) {
-        adapters.withLockedValue { $0[namespace] = adapter }
-        subscribe(options.keyspace.namespaceChannel(namespace))
+        adapters.withLockedValue { adapters in
+            adapters[namespace] = adapter
+            // Under the lock, so a namespace removed and created again ends up subscribed.
+            subscribe(options.keyspace.namespaceChannel(namespace))
+        }
+    }
+
+    /// Forgets the adapter of a removed namespace and unsubscribes from the namespace channel (unless
+    /// a newer adapter of the same name took its place).
+    func unregister(_ adapter: RedisClusterAdapter, namespace: String) {
+        adapters.withLockedValue { adapters in
+            guard adapters[namespace] === adapter else { return }
+            adapters[namespace] = nil
+            unsubscribe(options.keyspace.namespaceChannel(namespace))
+        }
     }
 
     /// Subscribes in the order of the calls (a later unsubscribe of the same channel wins).
@@ -163,7 +215,7 @@ public final class ClusterNode: Service, Sendable {
     /// Whether this node's subscription to `channel` is confirmed, so a `PUBLISH` there counts this
     /// node among its receivers.
     func isSubscribed(to channel: String) -> Bool {
-        confirmedChannels.withLockedValue { $0.contains(channel) }
+        !subscriberDown.withLockedValue { $0 } && confirmedChannels.withLockedValue { $0.contains(channel) }
     }
 
     func nextBroadcastID() -> UInt64 {

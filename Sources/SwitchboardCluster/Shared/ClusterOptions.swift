@@ -1,4 +1,5 @@
 import ClusterProtocol
+import Metrics
 import NIOCore
 
 /// How a node takes part in a cluster.
@@ -13,16 +14,21 @@ public struct ClusterOptions: Sendable {
     public var recoveryStreamMaxLength: Int
     /// This node's id (default: a new random one).
     public var nodeID: ClusterNodeID
+    /// Where the node's metrics go (`switchboard_cluster_pubsub_reconnects_total`); `nil` (the default)
+    /// means the bootstrapped `MetricsSystem.factory`.
+    public var metricsFactory: (any MetricsFactory)?
 
     /// Creates options; every argument has a default.
     public init(
         keyspace: ClusterKeyspace = ClusterKeyspace(), requestTimeout: TimeAmount = .seconds(5),
-        recoveryStreamMaxLength: Int = 10_000, nodeID: ClusterNodeID = .random()
+        recoveryStreamMaxLength: Int = 10_000, nodeID: ClusterNodeID = .random(),
+        metricsFactory: (any MetricsFactory)? = nil
     ) {
         self.keyspace = keyspace
         self.requestTimeout = requestTimeout
         self.recoveryStreamMaxLength = recoveryStreamMaxLength
         self.nodeID = nodeID
+        self.metricsFactory = metricsFactory
     }
 }
 

@@ -19,6 +19,16 @@ import Testing
         #expect(presence.onlineCount == 0)
     }
 
+    @Test func theOnlineUserIDsAreEachUserWithASocketOnce() {
+        var presence = PresenceCounter()
+        _ = presence.connect(user: "b", socket: "s1")
+        _ = presence.connect(user: "a", socket: "s2")
+        _ = presence.connect(user: "b", socket: "s3")
+        #expect(presence.onlineUserIDs == ["a", "b"])
+        _ = presence.disconnect(user: "a", socket: "s2")
+        #expect(presence.onlineUserIDs == ["b"])
+    }
+
     @Test func unknownOrRepeatedDisconnectsChangeNothing() {
         var presence = PresenceCounter()
         let unknown = presence.disconnect(user: "u", socket: "s")

@@ -1,1 +1,0 @@
-../RedisIntegrationTests/RedisServerProcess.swift
