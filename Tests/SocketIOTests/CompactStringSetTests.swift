@@ -50,4 +50,16 @@ struct CompactStringSetTests {
         set.formUnion(["a", "b", "b", "c"])
         #expect(set.set == ["a", "b", "c"])
     }
+
+    @Test func insertAndRemoveReportWhetherTheSetChanged() {
+        var set = CompactStringSet.empty
+        let results = [
+            set.insert("a"), set.insert("a"), set.insert("b"), set.insert("b"),
+            set.remove("c"), set.remove("a"), set.remove("a"),
+        ]
+        #expect(results == [true, false, true, false, false, true, false])
+        var one = CompactStringSet.one("x")
+        let fromOne = [one.remove("y"), one.remove("x"), one.remove("x")]
+        #expect(fromOne == [false, true, false])
+    }
 }
