@@ -207,6 +207,14 @@ public final class EngineServer: Sendable {
         return eventLoop.makeFailedFuture(error)
     }
 
+    /// Why a WebSocket handshake without `sid` is refused (counted as `validateWebSocketUpgrade` counts it), or
+    /// `nil` when it may open a session; synchronous, for ``FirstRequestHandler``.
+    func webSocketHandshakeRefusal(_ head: HTTPRequestHead, remoteAddress: String?) -> EngineRequestError? {
+        guard let error = webSocketUpgradeError(head, remoteAddress: remoteAddress) else { return nil }
+        metrics.handshakeError(error)
+        return error
+    }
+
     private func webSocketUpgradeError(_ head: HTTPRequestHead, remoteAddress: String?) -> EngineRequestError? {
         let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
         switch EngineRequestValidation.classify(

@@ -60,6 +60,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         context.fireErrorCaught(error)
     }
 
+    /// The Engine.IO WebSocket upgrade of the next request was refused with `error` (before it reached us);
+    /// it is answered as a refused upgrade (``FirstRequestHandler`` calls this, as NIO's upgrade handler reports it).
+    func upgradeRefused(_ error: EngineRequestError) {
+        refusedUpgrade = error
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):

@@ -98,18 +98,33 @@ public final class HTTPServer: Service, Sendable {
     }
 
     static func configure(channel: any Channel, router: HTTPRouter, isSecure: Bool, logger: Logger) throws {
+        if !isSecure, !router.engineServers.isEmpty {
+            // Engine.IO WebSocket handshakes skip the HTTP pipeline; other requests get it on their first bytes.
+            try channel.pipeline.syncOperations.addHandler(FirstRequestHandler(router: router, logger: logger))
+            return
+        }
+        try configureHTTP(channel: channel, router: router, isSecure: isSecure, logger: logger, upgrades: true)
+    }
+
+    /// Adds NIO's HTTP server pipeline (with our WebSocket upgrader when `upgrades`) and our request handler.
+    @discardableResult
+    static func configureHTTP(
+        channel: any Channel, router: HTTPRouter, isSecure: Bool, logger: Logger, upgrades: Bool
+    ) throws -> HTTPConnectionHandler {
         let handler = HTTPConnectionHandler(router: router, isSecure: isSecure, logger: logger)
         let upgrader = RoutingWebSocketUpgrader(router: router, isSecure: isSecure)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withServerUpgrade: (
-                upgraders: [upgrader],
-                completionHandler: { context in
-                    context.pipeline.removeHandler(name: "switchboard.http", promise: nil)
-                }
-            ),
+            withServerUpgrade: upgrades
+                ? (
+                    upgraders: [upgrader],
+                    completionHandler: { context in
+                        context.pipeline.removeHandler(name: "switchboard.http", promise: nil)
+                    }
+                ) : nil,
             withErrorHandling: true
         )
         try channel.pipeline.syncOperations.addHandler(handler, name: "switchboard.http")
+        return handler
     }
 
     /// Stops accepting, closes every Engine.IO session with "server shutting down", waits for them to end

@@ -68,20 +68,7 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
                 }
             }
             do {
-                let limits = server.configuration.limits
-                // Above the soft limit the channel is not writable (volatile packets are dropped).
-                try channel.syncOptions?.setOption(
-                    .writeBufferWaterMark,
-                    value: .init(low: limits.outboundSoftLimit / 2, high: limits.outboundSoftLimit))
-                let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: server.configuration.maxPayload))
-                try channel.pipeline.syncOperations.addHandler(decoder)
-                let handler = try EngineWebSocketHandler(
-                    maxMessageSize: server.configuration.maxPayload, outboundHardLimit: limits.outboundHardLimit,
-                    deflate: Self.negotiateDeflate(upgradeRequest, server: server).map {
-                        ($0.configuration, server.configuration.compression.perMessageDeflateThreshold ?? 0)
-                    },
-                    loopContext: server.loopContext(for: channel.eventLoop))
-                try channel.pipeline.syncOperations.addHandler(handler)
+                let handler = try Self.addEngineWebSocketHandlers(channel: channel, server: server, request: upgradeRequest)
                 server.webSocketUpgraded(upgradeRequest, handler: handler, channel: channel, isSecure: isSecure)
                 return channel.eventLoop.makeSucceededVoidFuture()
             } catch {
@@ -99,6 +86,29 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
             return channel.eventLoop.makeFailedFuture(error)
         }
         return route.configurePipeline(channel, upgradeRequest)
+    }
+
+    /// Adds the frame decoder and the Engine.IO WebSocket handler of `server` behind the last handler of `channel`
+    /// (on its loop), and sets its write-buffer water marks; the caller then passes the handler to
+    /// `server.webSocketUpgraded`.
+    static func addEngineWebSocketHandlers(
+        channel: any Channel, server: EngineServer, request: HTTPRequestHead
+    ) throws -> EngineWebSocketHandler {
+        let limits = server.configuration.limits
+        // Above the soft limit the channel is not writable (volatile packets are dropped).
+        try channel.syncOptions?.setOption(
+            .writeBufferWaterMark,
+            value: .init(low: limits.outboundSoftLimit / 2, high: limits.outboundSoftLimit))
+        let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: server.configuration.maxPayload))
+        try channel.pipeline.syncOperations.addHandler(decoder)
+        let handler = try EngineWebSocketHandler(
+            maxMessageSize: server.configuration.maxPayload, outboundHardLimit: limits.outboundHardLimit,
+            deflate: negotiateDeflate(request, server: server).map {
+                ($0.configuration, server.configuration.compression.perMessageDeflateThreshold ?? 0)
+            },
+            loopContext: server.loopContext(for: channel.eventLoop))
+        try channel.pipeline.syncOperations.addHandler(handler)
+        return handler
     }
 
     /// The agreed permessage-deflate parameters, when the server enables it and the client offers it.

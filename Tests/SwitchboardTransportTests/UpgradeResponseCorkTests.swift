@@ -40,7 +40,8 @@ struct UpgradeResponseCorkTests {
         var router = HTTPRouter()
         router.mount(engine, at: "/engine.io/")
         let channel = EmbeddedChannel()
-        try HTTPServer.configure(channel: channel, router: router, isSecure: false, logger: Logger(label: "test"))
+        // The HTTP pipeline's upgrade (TLS connections and first requests that are not plain handshakes take it).
+        try HTTPServer.configureHTTP(channel: channel, router: router, isSecure: false, logger: Logger(label: "test"), upgrades: true)
         return channel
     }
 
