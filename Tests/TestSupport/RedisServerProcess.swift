@@ -53,6 +53,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
+        ServerReaper.track(process.processIdentifier)
         do {
             try await waitUntilAccepting(process, port: port, name: "redis-server") {
                 (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -79,7 +80,10 @@ public final class RedisServerProcess: @unchecked Sendable {
 
     /// Kills the server at once (SIGKILL), as a crash would.
     public func kill() {
-        process?.killAndWait()
+        if let process {
+            process.killAndWait()
+            ServerReaper.forget(process.processIdentifier)
+        }
         process = nil
     }
 
