@@ -126,7 +126,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
         switch opcode {
         case 0x1 where frame.fin && !compressed && fragments == nil && frame.payloadIs(EnginePacketType.pong.rawValue):
             // The heartbeat's answer, the commonest frame of an idle connection: no copy, no decoding.
-            deliver(.pong(ByteBuffer()))
+            deliverPong()
         case 0x1, 0x2:
             guard fragments == nil else { return failConnection(code: 1002) }
             if compressed {
@@ -196,14 +196,14 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
         session.webSocketReceived(connection, Self.decode(data, binary: binary))
     }
 
-    /// Delivers a packet recognised from the frame itself (the heartbeat's pong); a relay gets its text message.
-    private func deliver(_ packet: EnginePacket) {
+    /// Delivers the heartbeat's pong, recognised from the frame itself; a relay gets its text message `3`.
+    private func deliverPong() {
         guard let connection else { return }
         guard let session = connection.session else {
-            connection.relay?.onMessage(ByteBuffer(integer: packet.type.rawValue), false)
+            connection.relay?.onMessage(ByteBuffer(integer: EnginePacketType.pong.rawValue), false)
             return
         }
-        session.webSocketReceived(connection, .success(packet))
+        session.webSocketPongReceived(connection)
     }
 
     /// One WebSocket message as an Engine.IO packet: a binary message is a binary `message` packet.

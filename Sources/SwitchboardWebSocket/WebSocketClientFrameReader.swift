@@ -21,8 +21,8 @@ package struct WebSocketClientFrameReader {
     package struct Frame {
         /// FIN, RSV1–3 and the opcode, as sent.
         package var firstByte: UInt8
-        /// The masking key (client frames are always masked).
-        package var maskKey: WebSocketMaskingKey
+        /// The masking key's bytes in network order (client frames are always masked).
+        package var mask: UInt32
         /// The payload, still masked.
         package var maskedPayload: ByteBuffer
 
@@ -40,7 +40,12 @@ package struct WebSocketClientFrameReader {
         /// The payload unmasked (a copy; the read's bytes are shared with the channel).
         package var unmaskedPayload: ByteBuffer {
             var payload = maskedPayload
-            payload.webSocketUnmask(maskKey)
+            let mask = self.mask
+            payload.withUnsafeMutableReadableBytes { bytes in
+                for index in bytes.indices {
+                    bytes[index] ^= UInt8(truncatingIfNeeded: mask >> (24 - 8 * UInt32(index & 3)))
+                }
+            }
             return payload
         }
 
@@ -48,7 +53,7 @@ package struct WebSocketClientFrameReader {
         package func payloadIs(_ byte: UInt8) -> Bool {
             guard maskedPayload.readableBytes == 1, let masked = maskedPayload.getInteger(at: maskedPayload.readerIndex, as: UInt8.self)
             else { return false }
-            return masked ^ maskKey[0] == byte
+            return masked ^ UInt8(truncatingIfNeeded: mask >> 24) == byte
         }
     }
 
@@ -104,7 +109,7 @@ package struct WebSocketClientFrameReader {
         if header.isControl {
             guard header.isFinal, header.length <= 125 else { throw .protocolViolation }
         }
-        guard let maskKey = header.maskKey else { throw .protocolViolation }
+        guard let mask = header.mask else { throw .protocolViolation }
         let length = Int(header.length)
         guard buffer.readableBytes >= header.headerLength + length else { return nil }
         let payload = buffer.getSlice(at: buffer.readerIndex + header.headerLength, length: length)!
@@ -113,6 +118,6 @@ package struct WebSocketClientFrameReader {
         } else {
             pending!.moveReaderIndex(forwardBy: header.headerLength + length)
         }
-        return Frame(firstByte: header.firstByte, maskKey: maskKey, maskedPayload: payload)
+        return Frame(firstByte: header.firstByte, mask: mask, maskedPayload: payload)
     }
 }

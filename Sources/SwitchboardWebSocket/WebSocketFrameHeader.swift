@@ -8,12 +8,18 @@ import NIOWebSocket
 package struct WebSocketFrameHeader {
     /// FIN, RSV1–3 and the opcode, as sent.
     package var firstByte: UInt8
-    /// The masking key; `nil` for an unmasked frame.
-    package var maskKey: WebSocketMaskingKey?
+    /// The masking key's four bytes in network order (the first byte masks payload byte 0); `nil` for an
+    /// unmasked frame.
+    package var mask: UInt32?
     /// The payload length as declared (a 64-bit length may have its most significant bit set).
     package var length: UInt64
     /// Bytes before the payload: 2, plus 2 or 8 for an extended length, plus 4 for a masking key.
     package var headerLength: Int
+
+    /// The masking key as NIO's type (builds a small array: not for hot paths).
+    package var maskKey: WebSocketMaskingKey? {
+        mask.map { WebSocketMaskingKey([UInt8($0 >> 24), UInt8(($0 >> 16) & 0xFF), UInt8(($0 >> 8) & 0xFF), UInt8($0 & 0xFF)])! }
+    }
 
     /// Whether FIN is set.
     package var isFinal: Bool { firstByte & 0x80 != 0 }
@@ -39,12 +45,11 @@ package struct WebSocketFrameHeader {
             break
         }
         if second & 0x80 != 0 {
-            guard buffer.readableBytes >= headerLength + 4 else { return nil }
-            let keyStart = buffer.readableBytesView.startIndex + headerLength
-            self.maskKey = WebSocketMaskingKey(buffer.readableBytesView[keyStart..<keyStart + 4])
+            guard let mask = buffer.getInteger(at: start + headerLength, as: UInt32.self) else { return nil }
+            self.mask = mask
             headerLength += 4
         } else {
-            self.maskKey = nil
+            self.mask = nil
         }
         self.firstByte = first
         self.length = length

@@ -163,6 +163,7 @@ import Testing
         #expect(header?.length == 300)
         #expect(header?.headerLength == 8)
         #expect(header?.maskKey == WebSocketMaskingKey([0x37, 0xFA, 0x21, 0x3D]))
+        #expect(header?.mask == 0x37FA_213D)
         #expect(header?.isFinal == true)
         #expect(header?.isControl == false)
     }
