@@ -25,7 +25,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     /// Cuts the client's bytes into frames.
     private var reader: WebSocketClientFrameReader
-    /// The reader found a broken frame: later bytes are not read (the connection is failing).
+    /// The reader found a broken stream (a length or control-frame error): later bytes drop the connection.
     private var readerFailed = false
     /// The session-facing handle; `nil` once the channel is inactive (breaks the reference cycle).
     private(set) var connection: EngineWebSocketConnection?
@@ -105,7 +105,9 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
                 guard let next = try reader.next() else { return }
                 frame = next
             } catch {
-                readerFailed = true
+                // A length or control-frame error broke the stream (NIO's decoder went into its error state: later
+                // bytes dropped the connection); an unmasked frame was a rule for the handler (later bytes ignored).
+                readerFailed = error != .unmaskedFrame
                 reader.discard()
                 return failConnection(code: error.closeCode)
             }

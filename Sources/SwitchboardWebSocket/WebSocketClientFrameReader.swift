@@ -13,9 +13,9 @@ import NIOWebSocket
 ///
 /// Rules checked here, at the header and in this order (the remaining ones, RSV bits and opcodes,
 /// belong to the caller): a payload longer than `maxFrameSize` → ``ReadError/frameTooLarge`` (close
-/// 1009); a fragmented control frame, a control frame longer than 125 bytes, an unmasked frame (RFC 6455
-/// §5.1) → ``ReadError/protocolViolation`` (close 1002). After an error the reader is spent: the caller
-/// fails the connection.
+/// 1009); a fragmented control frame, a control frame longer than 125 bytes → ``ReadError/protocolViolation``
+/// (close 1002); an unmasked frame (RFC 6455 §5.1) → ``ReadError/unmaskedFrame`` (close 1002). After an error
+/// the reader is spent: the caller fails the connection.
 package struct WebSocketClientFrameReader {
     /// One complete frame from the client.
     package struct Frame {
@@ -61,14 +61,17 @@ package struct WebSocketClientFrameReader {
     package enum ReadError: Error, Equatable {
         /// A frame longer than the reader's `maxFrameSize` (close 1009).
         case frameTooLarge
-        /// A fragmented or over-long control frame, or an unmasked frame (close 1002).
+        /// A fragmented or over-long control frame (close 1002).
         case protocolViolation
+        /// A frame without a masking key (close 1002). Kept apart from ``protocolViolation`` because a caller
+        /// may treat it as a broken message rather than a broken stream (the header itself was well-formed).
+        case unmaskedFrame
 
         /// The close code that answers the error.
         package var closeCode: UInt16 {
             switch self {
             case .frameTooLarge: 1009
-            case .protocolViolation: 1002
+            case .protocolViolation, .unmaskedFrame: 1002
             }
         }
     }
@@ -109,7 +112,7 @@ package struct WebSocketClientFrameReader {
         if header.isControl {
             guard header.isFinal, header.length <= 125 else { throw .protocolViolation }
         }
-        guard let mask = header.mask else { throw .protocolViolation }
+        guard let mask = header.mask else { throw .unmaskedFrame }
         let length = Int(header.length)
         guard buffer.readableBytes >= header.headerLength + length else { return nil }
         let payload = buffer.getSlice(at: buffer.readerIndex + header.headerLength, length: length)!

@@ -101,13 +101,18 @@ import Testing
         #expect(try read([clientFrameBytes(0x89, Array(repeating: 0x41, count: 125))]).count == 1)
     }
 
-    @Test func anUnmaskedFrameIsAProtocolViolation() {
-        #expect(throws: Reader.ReadError.protocolViolation) { try read([clientFrameBytes(0x81, Array("3".utf8), masked: false)]) }
+    @Test func anUnmaskedFrameIsRejectedAfterTheLengthAndControlRules() throws {
+        #expect(throws: Reader.ReadError.unmaskedFrame) { try read([clientFrameBytes(0x81, Array("3".utf8), masked: false)]) }
+        #expect(throws: Reader.ReadError.frameTooLarge) {
+            try read([clientFrameBytes(0x82, Array(repeating: 0, count: 20), masked: false)], maxFrameSize: 10)
+        }
+        #expect(throws: Reader.ReadError.protocolViolation) { try read([clientFrameBytes(0x09, [], masked: false)]) }
     }
 
     @Test func errorsMapToTheirCloseCodes() {
         #expect(Reader.ReadError.frameTooLarge.closeCode == 1009)
         #expect(Reader.ReadError.protocolViolation.closeCode == 1002)
+        #expect(Reader.ReadError.unmaskedFrame.closeCode == 1002)
     }
 
     @Test func noBytesAreHeldOnceEveryFrameIsTaken() throws {
