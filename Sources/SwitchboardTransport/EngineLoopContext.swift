@@ -64,7 +64,7 @@ final class EngineLoopContext: @unchecked Sendable {
 
     // MARK: Session timers
 
-    /// Calls `session.timerFired()` at `deadline` (milliseconds on ``monotonicMilliseconds()``), or at most
+    /// Calls `session.timerFired(now:)` at `deadline` (milliseconds on ``monotonicMilliseconds()``), or at most
     /// 10 ms later; replaces the session's earlier deadline.
     func arm(_ session: EngineSession, at deadline: Int64) {
         let tick = timers.arm(session, at: deadline)
@@ -92,7 +92,9 @@ final class EngineLoopContext: @unchecked Sendable {
     }
 
     private func fireDueTimers() {
-        for session in timers.expire(now: monotonicMilliseconds()) { session.timerFired() }
+        // One clock read per pass: every owner the wheel returns is due at this `now`.
+        let now = monotonicMilliseconds()
+        for session in timers.expire(now: now) { session.timerFired(now: now) }
         // Sessions re-armed above may have scheduled a wake-up later than an entry left from an earlier turn.
         if let next = timers.nextTick, wake.map({ $0.tick > next }) ?? true { scheduleWake(at: next) }
     }

@@ -292,9 +292,9 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
         }
     }
 
-    /// The loop's timer wheel reached ``armedDeadline`` (on `eventLoop`).
-    func timerFired() {
+    /// The loop's timer wheel reached ``armedDeadline`` at `now` (on `eventLoop`; the wheel's pass reads the clock once).
+    func timerFired(now: Int64) {
         armedDeadline = nil
-        perform(machine.timerFired(now: monotonicMilliseconds()), request: nil, webSocket: nil)
+        perform(machine.timerFired(now: now), request: nil, webSocket: nil)
     }
 }
