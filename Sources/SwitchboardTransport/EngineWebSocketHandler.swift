@@ -12,38 +12,49 @@ import SwitchboardWebSocket
 /// The first frame of a tick is held here and handed to NIO with the flush (one `writeAndFlush`, one walk of the
 /// pipeline: the common fan-out case of one packet per connection per tick); a second frame in the same tick
 /// sends the held one and itself into NIO's buffer at once, so a burst is bounded by the outbound limits as it grows.
+///
+/// With `writesBypassPipeline` (a plain-TCP connection whose pipeline holds no outbound handler in front of this one)
+/// frames and flushes go straight to the channel's core, as NIO's head handler would pass them: no walk through the
+/// pipeline's contexts per write (the fan-out's hot path touches the channel, not three contexts and the pipeline).
 final class EngineWebSocketHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = ByteBuffer
 
-    let maxMessageSize: Int
+    // The fields a write and the end-of-tick flush read come first: a fan-out touches each handler once or twice
+    // per broadcast, and they then share the object's first cache lines.
+    private var context: ChannelHandlerContext?
+    /// The channel, while the handler is in the pipeline and `writesBypassPipeline`: frames go to its core.
+    private var directChannel: (any Channel)?
+    /// The tick's first frame, not yet handed to NIO (written with the end-of-tick flush).
+    private var heldFrame: ByteBuffer?
+    private var flushScheduled = false
+    private var closing = false
     /// Bytes buffered in the channel above which the reader is cut off (`nil`: never).
     let outboundHardLimit: Int?
-    private var context: ChannelHandlerContext?
+    /// The loop's end-of-tick flusher (its own one when none is given, e.g. in tests).
+    private var loopContext: EngineLoopContext?
+    /// permessage-deflate, when negotiated: outbound messages of at least `compressionThreshold` bytes.
+    private let deflater: PerMessageDeflater?
+    let maxMessageSize: Int
     /// The session-facing handle; `nil` once the channel is inactive (breaks the reference cycle).
     private(set) var connection: EngineWebSocketConnection?
     private var fragments: ByteBuffer?
     private var fragmentsAreBinary = false
-    private var closing = false
     private var failed = false
     private var slowConsumer = false
-    /// permessage-deflate, when negotiated: outbound messages of at least `compressionThreshold` bytes.
-    private let deflater: PerMessageDeflater?
     private let inflater: PerMessageInflater?
     private let compressionThreshold: Int
     private var fragmentsAreCompressed = false
-    private var flushScheduled = false
-    /// The tick's first frame, not yet handed to NIO (written with the end-of-tick flush).
-    private var heldFrame: ByteBuffer?
-    /// The loop's end-of-tick flusher (its own one when none is given, e.g. in tests).
-    private var loopContext: EngineLoopContext?
+    /// Whether no outbound handler sits between this handler and the socket (set by whoever builds the pipeline).
+    private let writesBypassPipeline: Bool
 
     init(
         maxMessageSize: Int, outboundHardLimit: Int?,
         deflate: (configuration: PerMessageDeflate.Configuration, threshold: Int)? = nil,
-        loopContext: EngineLoopContext? = nil
+        loopContext: EngineLoopContext? = nil, writesBypassPipeline: Bool = false
     ) throws {
         self.loopContext = loopContext
+        self.writesBypassPipeline = writesBypassPipeline
         self.maxMessageSize = maxMessageSize
         self.outboundHardLimit = outboundHardLimit
         self.deflater = try deflate.map { try PerMessageDeflater(configuration: $0.configuration) }
@@ -53,12 +64,14 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if writesBypassPipeline { directChannel = context.channel }
         if loopContext == nil { loopContext = EngineLoopContext(eventLoop: context.eventLoop, metrics: nil) }
         self.connection = EngineWebSocketConnection(handler: self, channel: context.channel)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        directChannel = nil
         heldFrame = nil
     }
 
@@ -225,7 +238,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
             return false
         }
         writeHeldFrame(context)
-        context.write(wrapOutboundOut(frame), promise: nil)
+        send(frame, flush: false, context: context)
         return true
     }
 
@@ -233,7 +246,26 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private func writeHeldFrame(_ context: ChannelHandlerContext) {
         guard let frame = heldFrame else { return }
         heldFrame = nil
-        context.write(wrapOutboundOut(frame), promise: nil)
+        send(frame, flush: false, context: context)
+    }
+
+    /// Hands `frame` to NIO (and flushes when `flush`): to the channel's core when writes bypass the pipeline,
+    /// else to the next outbound handler.
+    private func send(_ frame: ByteBuffer, flush: Bool, context: ChannelHandlerContext) {
+        if let directChannel {
+            let core = directChannel._channelCore
+            core.write0(wrapOutboundOut(frame), promise: nil)
+            if flush { core.flush0() }
+        } else if flush {
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(frame), promise: nil)
+        }
+    }
+
+    /// The channel this handler writes to (the stored one when writes bypass the pipeline: no context walk).
+    private func channel(_ context: ChannelHandlerContext) -> any Channel {
+        directChannel ?? context.channel
     }
 
     /// Disconnects a client above the outbound hard limit (checked only when frames were `handedToNIO`: a held
@@ -248,8 +280,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     /// Closes the connection when more than the outbound hard limit waits in the channel; returns whether it did.
     private func disconnectIfAboveHardLimit(_ context: ChannelHandlerContext) -> Bool {
         // Only a channel above its high watermark can be above the hard limit: the common case costs one check.
-        guard let outboundHardLimit, !context.channel.isWritable,
-            let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
+        guard let outboundHardLimit, !channel(context).isWritable,
+            let buffered = try? channel(context).syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
         else { return false }
         // The client does not read: a close frame would never get through, so drop the connection.
         heldFrame = nil
@@ -269,8 +301,10 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
         }
         if let frame = heldFrame {
             heldFrame = nil
-            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            send(frame, flush: true, context: context)
             _ = disconnectIfAboveHardLimit(context)
+        } else if let directChannel {
+            directChannel._channelCore.flush0()
         } else {
             context.flush()
         }

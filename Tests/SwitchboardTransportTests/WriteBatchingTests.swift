@@ -27,9 +27,12 @@ struct WriteBatchingTests {
         OutboundEngineMessage(text: ByteBuffer(string: text))
     }
 
-    func makeChannel(loop: EmbeddedEventLoop, context: EngineLoopContext?) throws -> (EmbeddedChannel, FlushCounter, EngineWebSocketHandler) {
+    func makeChannel(
+        loop: EmbeddedEventLoop, context: EngineLoopContext?, writesBypassPipeline: Bool = false
+    ) throws -> (EmbeddedChannel, FlushCounter, EngineWebSocketHandler) {
         let counter = FlushCounter()
-        let handler = try EngineWebSocketHandler(maxMessageSize: 1_000, outboundHardLimit: nil, loopContext: context)
+        let handler = try EngineWebSocketHandler(
+            maxMessageSize: 1_000, outboundHardLimit: nil, loopContext: context, writesBypassPipeline: writesBypassPipeline)
         let channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addHandler(counter)
         try channel.pipeline.syncOperations.addHandler(handler)
@@ -114,5 +117,36 @@ struct WriteBatchingTests {
         #expect(frame == EnginePacket.ping(ByteBuffer()).webSocketFrame(allocator: ByteBufferAllocator()))
         #expect(Array(frame.readableBytesView) == [0x81, 0x01, UInt8(ascii: "2")])
         _ = try channel.finish()
+    }
+
+    @Test func framesThatBypassThePipelineReachTheChannelInOrderWithOneFlushPerTick() throws {
+        let loop = EmbeddedEventLoop()
+        let (channel, counter, handler) = try makeChannel(loop: loop, context: nil, writesBypassPipeline: true)
+        handler.write([Self.message("a")])
+        handler.write([Self.message("b"), Self.message("c")])
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "nothing is flushed before the tick ends")
+        loop.run()
+        #expect(counter.writes == 0 && counter.flushes == 0, "no outbound handler sees the frames")
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("a").webSocketFrame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("b").webSocketFrame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("c").webSocketFrame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        handler.write([Self.message("d")])
+        loop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("d").webSocketFrame)
+        _ = try channel.finish()
+    }
+
+    @Test func aHeldFrameThatBypassesThePipelineLeavesBeforeTheCloseFrame() throws {
+        let loop = EmbeddedEventLoop()
+        let (channel, _, handler) = try makeChannel(loop: loop, context: nil, writesBypassPipeline: true)
+        handler.write([Self.message("last words")])
+        handler.close()
+        loop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("last words").webSocketFrame)
+        let close = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(close.getInteger(at: close.readerIndex, as: UInt8.self) == 0x88)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try? channel.finish()
     }
 }
