@@ -25,9 +25,12 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     /// The channel, while the handler is in the pipeline and `writesBypassPipeline`: frames go to its core.
     private var directChannel: (any Channel)?
-    /// The tick's first frame, not yet handed to NIO (written with the end-of-tick flush).
+    /// The tick's first frame, not yet handed to NIO (written with the end-of-tick flush); held by the loop's
+    /// ``EngineLoopContext`` instead, at `heldSlot`, when writes bypass the pipeline.
     private var heldFrame: ByteBuffer?
-    private var flushScheduled = false
+    /// The loop tick (``EngineLoopContext/tick``) in which this handler registered for the end-of-tick flush.
+    private var flushTick: UInt64 = 0
+    private var heldSlot = 0
     private var closing = false
     /// Bytes buffered in the channel above which the reader is cut off (`nil`: never).
     let outboundHardLimit: Int?
@@ -70,9 +73,9 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        dropHeldFrame()
         self.context = nil
         directChannel = nil
-        heldFrame = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -233,8 +236,15 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     /// Returns whether anything was handed to NIO (only then can the channel have crossed a limit).
     private func write(_ frame: ByteBuffer, compressible: Bool, context: ChannelHandlerContext) -> Bool {
         let frame = deflater != nil && compressible ? compressedIfWorthIt(frame, allocator: context.channel.allocator) : frame
-        if !flushScheduled && heldFrame == nil {
-            heldFrame = frame
+        if !flushScheduled, let loopContext {
+            // The tick's first frame: held for the end-of-tick flush (registered now).
+            flushTick = loopContext.tick
+            if let directChannel {
+                heldSlot = loopContext.holdForEndOfTick(frame, channel: directChannel, outboundHardLimit: outboundHardLimit)
+            } else {
+                heldFrame = frame
+                loopContext.flushAtEndOfTick(self)
+            }
             return false
         }
         writeHeldFrame(context)
@@ -244,10 +254,24 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     /// Hands the held frame, if any, to NIO (before any later frame, and before a close frame).
     private func writeHeldFrame(_ context: ChannelHandlerContext) {
-        guard let frame = heldFrame else { return }
-        heldFrame = nil
-        send(frame, flush: false, context: context)
+        if let frame = takeHeldFrame() { send(frame, flush: false, context: context) }
     }
+
+    /// Whether this handler is registered for the current tick's end-of-tick flush.
+    private var flushScheduled: Bool { flushTick == loopContext?.tick }
+
+    /// The held frame, no longer held (from the loop's flush list when writes bypass the pipeline).
+    private func takeHeldFrame() -> ByteBuffer? {
+        if directChannel != nil {
+            guard flushScheduled, let loopContext else { return nil }
+            return loopContext.takeHeldFrame(at: heldSlot)
+        }
+        defer { heldFrame = nil }
+        return heldFrame
+    }
+
+    /// Forgets the held frame (the connection is being dropped).
+    private func dropHeldFrame() { _ = takeHeldFrame() }
 
     /// Hands `frame` to NIO (and flushes when `flush`): to the channel's core when writes bypass the pipeline,
     /// else to the next outbound handler.
@@ -269,12 +293,17 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     }
 
     /// Disconnects a client above the outbound hard limit (checked only when frames were `handedToNIO`: a held
-    /// frame touches no channel state), else schedules the tick's flush.
+    /// frame touches no channel state). The tick's flush was registered with its first frame.
     private func afterWrite(_ context: ChannelHandlerContext, handedToNIO: Bool) {
-        if handedToNIO && disconnectIfAboveHardLimit(context) { return }
-        guard !flushScheduled, let loopContext else { return }
-        flushScheduled = true
-        loopContext.flushAtEndOfTick(self)
+        if handedToNIO { _ = disconnectIfAboveHardLimit(context) }
+    }
+
+    /// Closes the connection when more than the outbound hard limit waits in the channel (the loop's end-of-tick
+    /// flush calls this for a channel it wrote to directly); returns whether it did.
+    @discardableResult
+    func disconnectIfAboveHardLimit() -> Bool {
+        guard let context else { return false }
+        return disconnectIfAboveHardLimit(context)
     }
 
     /// Closes the connection when more than the outbound hard limit waits in the channel; returns whether it did.
@@ -284,17 +313,16 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
             let buffered = try? channel(context).syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
         else { return false }
         // The client does not read: a close frame would never get through, so drop the connection.
-        heldFrame = nil
+        dropHeldFrame()
         slowConsumer = true
         closing = true
         context.close(promise: nil)
         return true
     }
 
-    /// Flushes what the tick wrote (called by the loop's ``EngineLoopContext`` when the tick ends): the held
-    /// frame and the flush in one pass through the pipeline.
+    /// Flushes what the tick wrote (called by the loop's ``EngineLoopContext`` when the tick ends, for a handler
+    /// that writes through the pipeline): the held frame and the flush in one pass through the pipeline.
     func flushNow() {
-        flushScheduled = false
         guard let context else {
             heldFrame = nil
             return
@@ -303,8 +331,6 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
             heldFrame = nil
             send(frame, flush: true, context: context)
             _ = disconnectIfAboveHardLimit(context)
-        } else if let directChannel {
-            directChannel._channelCore.flush0()
         } else {
             context.flush()
         }

@@ -149,4 +149,27 @@ struct WriteBatchingTests {
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
         _ = try? channel.finish()
     }
+
+    @Test func connectionsThatBypassThePipelineShareTheLoopsEndOfTickFlush() throws {
+        let loop = EmbeddedEventLoop()
+        let context = EngineLoopContext(eventLoop: loop, metrics: nil, now: 0)
+        let first = try makeChannel(loop: loop, context: context, writesBypassPipeline: true)
+        let second = try makeChannel(loop: loop, context: context, writesBypassPipeline: true)
+        first.2.write([Self.message("1a")])
+        second.2.write([Self.message("2a")])
+        first.2.write([Self.message("1b")])
+        #expect(try first.0.readOutbound(as: ByteBuffer.self) == nil)
+        loop.run()
+        #expect(try first.0.readOutbound(as: ByteBuffer.self) == Self.message("1a").webSocketFrame)
+        #expect(try first.0.readOutbound(as: ByteBuffer.self) == Self.message("1b").webSocketFrame)
+        #expect(try second.0.readOutbound(as: ByteBuffer.self) == Self.message("2a").webSocketFrame)
+        #expect(try second.0.readOutbound(as: ByteBuffer.self) == nil)
+        second.2.write([Self.message("2b")])
+        loop.run()
+        #expect(try second.0.readOutbound(as: ByteBuffer.self) == Self.message("2b").webSocketFrame)
+        #expect(try first.0.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try first.0.finish()
+        _ = try second.0.finish()
+    }
 }
+
