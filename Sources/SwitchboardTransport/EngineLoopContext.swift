@@ -16,8 +16,9 @@ final class EngineLoopContext: @unchecked Sendable {
     private let metrics: EngineMetrics?
     /// A connection to flush when the tick ends.
     enum TickFlush {
-        /// A handler that writes through its pipeline: it flushes itself (``EngineWebSocketHandler/flushNow()``).
-        case handler(EngineWebSocketHandler)
+        /// A handler that writes through its pipeline, and the tick's frame it held (unless taken back since): it
+        /// writes and flushes itself (``EngineWebSocketHandler/flushNow(heldFrame:)``).
+        case handler(EngineWebSocketHandler, heldFrame: ByteBuffer?)
         /// A channel its handler writes to directly: the tick's held frame (unless taken back since) and the flush
         /// go to the channel's core without touching the handler again (in a fan-out it is cold by then).
         case channel(any Channel, heldFrame: ByteBuffer?, outboundHardLimit: Int?)
@@ -41,17 +42,21 @@ final class EngineLoopContext: @unchecked Sendable {
 
     // MARK: End of tick
 
-    /// Flushes `handler` when the current tick ends (the handler calls this once per tick).
-    func flushAtEndOfTick(_ handler: EngineWebSocketHandler) {
-        _ = flushes.add(.handler(handler))
-        scheduleEndOfTick()
+    /// Holds `frame` for `handler`, which writes and flushes it when the current tick ends (call once per handler
+    /// and tick); returns the slot with which the handler can take the frame back (``takeHeldFrame(at:)``).
+    func holdForEndOfTick(_ frame: ByteBuffer, handler: EngineWebSocketHandler) -> Int {
+        hold(.handler(handler, heldFrame: frame))
     }
 
     /// Writes `frame` to `channel`'s core and flushes it when the current tick ends (call once per channel and
     /// tick); returns the slot with which the handler can take the frame back (``takeHeldFrame(at:)``).
     func holdForEndOfTick(_ frame: ByteBuffer, channel: any Channel, outboundHardLimit: Int?) -> Int {
+        hold(.channel(channel, heldFrame: frame, outboundHardLimit: outboundHardLimit))
+    }
+
+    private func hold(_ flush: TickFlush) -> Int {
         let slot = flushes.count
-        _ = flushes.add(.channel(channel, heldFrame: frame, outboundHardLimit: outboundHardLimit))
+        _ = flushes.add(flush)
         scheduleEndOfTick()
         return slot
     }
@@ -59,9 +64,14 @@ final class EngineLoopContext: @unchecked Sendable {
     /// Takes back the frame held at `slot` during the current tick (the channel is still flushed when it ends).
     func takeHeldFrame(at slot: Int) -> ByteBuffer? {
         flushes.modify(at: slot) { flush in
-            guard case .channel(let channel, let frame, let limit) = flush, frame != nil else { return nil }
-            flush = .channel(channel, heldFrame: nil, outboundHardLimit: limit)
-            return frame
+            switch flush {
+            case .handler(let handler, let frame):
+                flush = .handler(handler, heldFrame: nil)
+                return frame
+            case .channel(let channel, let frame, let limit):
+                flush = .channel(channel, heldFrame: nil, outboundHardLimit: limit)
+                return frame
+            }
         }
     }
 
@@ -85,7 +95,7 @@ final class EngineLoopContext: @unchecked Sendable {
         var pending = flushes.takeAll()
         for flush in pending {
             switch flush {
-            case .handler(let handler): handler.flushNow()
+            case .handler(let handler, let frame): handler.flushNow(heldFrame: frame)
             case .channel(let channel, let frame, let limit): Self.flush(channel, heldFrame: frame, outboundHardLimit: limit)
             }
         }

@@ -9,13 +9,14 @@ import SwitchboardWebSocket
 /// (``OutboundEngineMessage/webSocketFrame`` shared by every recipient, or control frames framed here).
 /// WebSocket pings are answered; no WebSocket pings are sent. Writes in one event-loop tick share one flush,
 /// made by the loop's ``EngineLoopContext`` when the tick ends: one syscall for everything the tick produced.
-/// The first frame of a tick is held here and handed to NIO with the flush (one `writeAndFlush`, one walk of the
-/// pipeline: the common fan-out case of one packet per connection per tick); a second frame in the same tick
-/// sends the held one and itself into NIO's buffer at once, so a burst is bounded by the outbound limits as it grows.
+/// The first frame of a tick is held in the loop's flush list and handed to NIO with the flush (one `writeAndFlush`:
+/// the common fan-out case of one packet per connection per tick); a second frame in the same tick takes the held
+/// one back and sends both into NIO's buffer at once, so a burst is bounded by the outbound limits as it grows.
 ///
 /// With `writesBypassPipeline` (a plain-TCP connection whose pipeline holds no outbound handler in front of this one)
 /// frames and flushes go straight to the channel's core, as NIO's head handler would pass them: no walk through the
-/// pipeline's contexts per write (the fan-out's hot path touches the channel, not three contexts and the pipeline).
+/// pipeline's contexts per write, and the loop's end-of-tick flush writes the held frame to the channel without
+/// touching this handler again (in a fan-out to many connections it is out of the cache by then).
 final class EngineWebSocketHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = ByteBuffer
@@ -25,10 +26,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     /// The channel, while the handler is in the pipeline and `writesBypassPipeline`: frames go to its core.
     private var directChannel: (any Channel)?
-    /// The tick's first frame, not yet handed to NIO (written with the end-of-tick flush); held by the loop's
-    /// ``EngineLoopContext`` instead, at `heldSlot`, when writes bypass the pipeline.
-    private var heldFrame: ByteBuffer?
-    /// The loop tick (``EngineLoopContext/tick``) in which this handler registered for the end-of-tick flush.
+    /// The loop tick (``EngineLoopContext/tick``) in which this handler registered for the end-of-tick flush,
+    /// with the tick's first frame, not yet handed to NIO: the loop's ``EngineLoopContext`` holds it at `heldSlot`.
     private var flushTick: UInt64 = 0
     private var heldSlot = 0
     private var closing = false
@@ -239,12 +238,12 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
         if !flushScheduled, let loopContext {
             // The tick's first frame: held for the end-of-tick flush (registered now).
             flushTick = loopContext.tick
-            if let directChannel {
-                heldSlot = loopContext.holdForEndOfTick(frame, channel: directChannel, outboundHardLimit: outboundHardLimit)
-            } else {
-                heldFrame = frame
-                loopContext.flushAtEndOfTick(self)
-            }
+            heldSlot =
+                if let directChannel {
+                    loopContext.holdForEndOfTick(frame, channel: directChannel, outboundHardLimit: outboundHardLimit)
+                } else {
+                    loopContext.holdForEndOfTick(frame, handler: self)
+                }
             return false
         }
         writeHeldFrame(context)
@@ -260,14 +259,10 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     /// Whether this handler is registered for the current tick's end-of-tick flush.
     private var flushScheduled: Bool { flushTick == loopContext?.tick }
 
-    /// The held frame, no longer held (from the loop's flush list when writes bypass the pipeline).
+    /// The tick's held frame, taken back from the loop's flush list.
     private func takeHeldFrame() -> ByteBuffer? {
-        if directChannel != nil {
-            guard flushScheduled, let loopContext else { return nil }
-            return loopContext.takeHeldFrame(at: heldSlot)
-        }
-        defer { heldFrame = nil }
-        return heldFrame
+        guard flushScheduled, let loopContext else { return nil }
+        return loopContext.takeHeldFrame(at: heldSlot)
     }
 
     /// Forgets the held frame (the connection is being dropped).
@@ -322,13 +317,9 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     /// Flushes what the tick wrote (called by the loop's ``EngineLoopContext`` when the tick ends, for a handler
     /// that writes through the pipeline): the held frame and the flush in one pass through the pipeline.
-    func flushNow() {
-        guard let context else {
-            heldFrame = nil
-            return
-        }
+    func flushNow(heldFrame: ByteBuffer?) {
+        guard let context else { return }
         if let frame = heldFrame {
-            heldFrame = nil
             send(frame, flush: true, context: context)
             _ = disconnectIfAboveHardLimit(context)
         } else {
