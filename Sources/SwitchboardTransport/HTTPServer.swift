@@ -88,7 +88,9 @@ public final class HTTPServer: Service, Sendable {
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
                     try security?.configure(channel)
-                    try Self.configure(channel: channel, router: router, isSecure: security?.isSecure ?? false, logger: logger)
+                    try Self.configure(
+                        channel: channel, router: router, isSecure: security?.isSecure ?? false, logger: logger,
+                        hasSecurityHandlers: security != nil)
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
@@ -97,10 +99,14 @@ public final class HTTPServer: Service, Sendable {
         return channel.localAddress?.port ?? port
     }
 
-    static func configure(channel: any Channel, router: HTTPRouter, isSecure: Bool, logger: Logger) throws {
+    /// Adds the connection's first handlers; `hasSecurityHandlers`: a ``TransportSecurity`` added handlers before.
+    static func configure(
+        channel: any Channel, router: HTTPRouter, isSecure: Bool, logger: Logger, hasSecurityHandlers: Bool = false
+    ) throws {
         if !isSecure, !router.engineServers.isEmpty {
             // Engine.IO WebSocket handshakes skip the HTTP pipeline; other requests get it on their first bytes.
-            try channel.pipeline.syncOperations.addHandler(FirstRequestHandler(router: router, logger: logger))
+            try channel.pipeline.syncOperations.addHandler(
+                FirstRequestHandler(router: router, logger: logger, isOnlyHandler: !hasSecurityHandlers))
             return
         }
         try configureHTTP(channel: channel, router: router, isSecure: isSecure, logger: logger, upgrades: true)
