@@ -101,18 +101,41 @@ public enum EngineRequestValidation {
     }
 
     /// Decodes the query string of a request target (`/path?a=1&b=2`): percent-decoding and `+` as space;
-    /// the first value wins for repeated names.
+    /// the first value wins for repeated names. Pairs are split at the bytes `&` and `=` of the UTF-8 target.
     public static func parseQuery(ofTarget target: String) -> (path: Substring, query: [String: String]) {
         guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target[...], [:]) }
         var query: [String: String] = [:]
         query.reserveCapacity(4)
-        for pair in target[target.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = percentDecode(parts[0])
-            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
-            if query[name] == nil { query[name] = value }
+        let queryStart = target.utf8.distance(from: target.utf8.startIndex, to: mark) + 1
+        var utf8 = target
+        utf8.withUTF8 { bytes in
+            forEachPair(in: bytes[queryStart...]) { name, value in
+                let name = percentDecode(name)
+                if query[name] == nil { query[name] = percentDecode(value) }
+            }
         }
         return (target[..<mark], query)
+    }
+
+    /// Calls `body` with the name and value bytes of each non-empty `&`-separated pair of `query` (a pair without
+    /// `=` has an empty value).
+    static func forEachPair(
+        in query: Slice<UnsafeBufferPointer<UInt8>>,
+        _ body: (Slice<UnsafeBufferPointer<UInt8>>, Slice<UnsafeBufferPointer<UInt8>>) -> Void
+    ) {
+        var start = query.startIndex
+        while start < query.endIndex {
+            let end = query[start...].firstIndex(of: UInt8(ascii: "&")) ?? query.endIndex
+            if end > start {
+                let pair = query[start..<end]
+                if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                    body(pair[..<equals], pair[(equals + 1)...])
+                } else {
+                    body(pair, pair[end...])
+                }
+            }
+            start = end + 1
+        }
     }
 
     /// The path of a request target (`/path?a=1` → `/path`), without decoding the query.
@@ -122,25 +145,34 @@ public enum EngineRequestValidation {
     }
 
     static func percentDecode(_ text: Substring) -> String {
-        // Most names and values have nothing to decode: one string copy, no scratch arrays.
-        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
+        var text = text
+        return text.withUTF8 { percentDecode($0[...]) }
+    }
+
+    /// `%XX` escapes decoded and `+` read as a space; invalid UTF-8 in the result becomes U+FFFD.
+    static func percentDecode(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        // Most names and values have nothing to decode: one string copy, no scratch array.
+        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            index += 1
             if byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                let high = hexValue(iterator[iterator.startIndex]),
-                let low = hexValue(iterator[iterator.startIndex + 1])
+                decoded.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), bytes.endIndex - index >= 2,
+                let high = hexValue(bytes[index]), let low = hexValue(bytes[index + 1])
             {
-                bytes.append(high << 4 | low)
-                iterator.removeFirst(2)
+                decoded.append(high << 4 | low)
+                index += 2
             } else {
-                bytes.append(byte)
+                decoded.append(byte)
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -65,6 +65,18 @@ import Testing
         #expect(query == ["a": "1", "b": "x y z", "c": "", "d": "€"])
         #expect(EngineRequestValidation.parseQuery(ofTarget: "/p").query.isEmpty)
     }
+
+    @Test func queryParsingEdgeCases() {
+        let parse = { EngineRequestValidation.parseQuery(ofTarget: $0).query }
+        #expect(parse("/?&&a=1&&") == ["a": "1"], "empty pairs are skipped")
+        #expect(parse("/?") == [:])
+        #expect(parse("/?=x&a=b=c") == ["": "x", "a": "b=c"], "the first = splits; an empty name is kept")
+        #expect(parse("/?a=%zz&b=%4&c=50%") == ["a": "%zz", "b": "%4", "c": "50%"], "bad escapes stay as they are")
+        #expect(parse("/?k%3D=v%26w&%2B=+") == ["k=": "v&w", "+": " "], "escaped separators are not separators")
+        #expect(parse("/?é=ü&bad=%FF") == ["é": "ü", "bad": "\u{FFFD}"], "raw UTF-8 kept; invalid bytes replaced")
+        #expect(EngineRequestValidation.parseQuery(ofTarget: "/a/b?x=1?y").path == "/a/b")
+        #expect(parse("/a/b?x=1?y") == ["x": "1?y"])
+    }
 }
 
 @Suite struct EngineConfigurationTests {
