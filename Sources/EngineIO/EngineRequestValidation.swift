@@ -188,6 +188,10 @@ public enum EngineRequestValidation {
 /// Minimal JSON string quoting for the few strings Engine.IO writes itself.
 enum JSONString {
     static func quote(_ text: String) -> String {
+        // Ids, transport names and most messages need no escape: one concatenation.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -210,8 +214,18 @@ enum JSONString {
 public enum EngineOpenPacket {
     /// `{"sid":…,"upgrades":[…],"pingInterval":…,"pingTimeout":…,"maxPayload":…}` with exactly these keys, in this order.
     public static func json(sid: String, upgrades: [EngineTransportKind], configuration: EngineConfiguration) -> String {
+        json(sid: sid, suffix: suffix(upgrades: upgrades, configuration: configuration))
+    }
+
+    /// The body with `suffix` (from ``suffix(upgrades:configuration:)``) after the sid.
+    package static func json(sid: String, suffix: String) -> String {
+        "{\"sid\":" + JSONString.quote(sid) + suffix
+    }
+
+    /// Everything after the sid, `,"upgrades":[…],…}`: the same for every session a server opens on one transport.
+    package static func suffix(upgrades: [EngineTransportKind], configuration: EngineConfiguration) -> String {
         let list = upgrades.map { JSONString.quote($0.rawValue) }.joined(separator: ",")
-        return "{\"sid\":\(JSONString.quote(sid)),\"upgrades\":[\(list)],\"pingInterval\":\(configuration.pingInterval),"
+        return ",\"upgrades\":[\(list)],\"pingInterval\":\(configuration.pingInterval),"
             + "\"pingTimeout\":\(configuration.pingTimeout),\"maxPayload\":\(configuration.maxPayload)}"
     }
 }

@@ -124,3 +124,27 @@ import Testing
         #expect(headers.first { $0.name == "Access-Control-Max-Age" }?.value == "600")
     }
 }
+
+@Suite("The open packet and JSON quoting")
+struct EngineOpenPacketTests {
+    @Test func theBodyFromAPrecomputedSuffixIsTheFullBody() {
+        let configuration = EngineConfiguration(pingInterval: 25_000, pingTimeout: 20_000)
+        for transport in [EngineTransportKind.polling, .websocket] {
+            let upgrades = configuration.upgrades(from: transport)
+            let suffix = EngineOpenPacket.suffix(upgrades: upgrades, configuration: configuration)
+            #expect(
+                EngineOpenPacket.json(sid: "AbC-_09xyzAbC-_09xyz", suffix: suffix)
+                    == EngineOpenPacket.json(sid: "AbC-_09xyzAbC-_09xyz", upgrades: upgrades, configuration: configuration))
+        }
+        #expect(
+            EngineOpenPacket.json(sid: "s", suffix: EngineOpenPacket.suffix(upgrades: [], configuration: configuration))
+                == "{\"sid\":\"s\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}")
+    }
+
+    @Test func quotingEscapesOnlyWhatJSONRequires() {
+        #expect(JSONString.quote("plain id-_09 é") == "\"plain id-_09 é\"")
+        #expect(JSONString.quote("") == "\"\"")
+        #expect(JSONString.quote("a\"b\\c") == "\"a\\\"b\\\\c\"")
+        #expect(JSONString.quote("l1\nl2\r\t\u{01}") == "\"l1\\nl2\\r\\t\\u0001\"")
+    }
+}
