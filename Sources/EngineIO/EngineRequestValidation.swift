@@ -117,6 +117,25 @@ public enum EngineRequestValidation {
         return (target[..<mark], query)
     }
 
+    /// The decoded value of the first query parameter named `name` (as ``parseQuery(ofTarget:)`` would give it),
+    /// without building the dictionary.
+    public static func queryValue(named name: String, inTarget target: String) -> String? {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        let queryStart = target.utf8.distance(from: target.utf8.startIndex, to: mark) + 1
+        var utf8 = target
+        var found: String?
+        utf8.withUTF8 { bytes in
+            forEachPair(in: bytes[queryStart...]) { pairName, value in
+                guard found == nil else { return }
+                let matches =
+                    pairName.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") })
+                    ? percentDecode(pairName) == name : pairName.elementsEqual(name.utf8)
+                if matches { found = percentDecode(value) }
+            }
+        }
+        return found
+    }
+
     /// Calls `body` with the name and value bytes of each non-empty `&`-separated pair of `query` (a pair without
     /// `=` has an empty value).
     static func forEachPair(

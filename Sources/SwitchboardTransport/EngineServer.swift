@@ -249,8 +249,7 @@ public final class EngineServer: Sendable {
     /// A WebSocket completed its 101 on `channel` (on the channel's loop, handler already in the pipeline).
     func webSocketUpgraded(_ head: HTTPRequestHead, handler: EngineWebSocketHandler, channel: any Channel, isSecure: Bool) {
         guard let connection = handler.connection else { return }
-        let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
-        if let sid = query["sid"], !sid.isEmpty {
+        if let sid = EngineRequestValidation.queryValue(named: "sid", inTarget: head.uri), !sid.isEmpty {
             guard let session = session(sid) else {
                 if let router = remoteSessionRouter {
                     router.forwardWebSocket(ForwardedWebSocket(sid: sid, connection: connection))

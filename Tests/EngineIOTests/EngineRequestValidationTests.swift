@@ -66,6 +66,22 @@ import Testing
         #expect(EngineRequestValidation.parseQuery(ofTarget: "/p").query.isEmpty)
     }
 
+    @Test func oneValueIsLookedUpAsTheDictionaryWouldGiveIt() {
+        let targets = [
+            "/socket.io/?EIO=4&transport=websocket", "/socket.io/?EIO=4&transport=websocket&sid=abc",
+            "/?sid=first&sid=second", "/?s%69d=escaped+name&sid=later", "/?sid", "/?sid=a%20b", "/no-query", "/?&&sid=&x",
+            "/?sidx=1&xsid=2",
+        ]
+        for target in targets {
+            for name in ["sid", "EIO", "transport", "x", "missing"] {
+                #expect(
+                    EngineRequestValidation.queryValue(named: name, inTarget: target)
+                        == EngineRequestValidation.parseQuery(ofTarget: target).query[name], "\(name) in \(target)")
+            }
+        }
+        #expect(EngineRequestValidation.queryValue(named: "sid", inTarget: "/?s%69d=escaped+name&sid=later") == "escaped name")
+    }
+
     @Test func queryParsingEdgeCases() {
         let parse = { EngineRequestValidation.parseQuery(ofTarget: $0).query }
         #expect(parse("/?&&a=1&&") == ["a": "1"], "empty pairs are skipped")
