@@ -218,6 +218,15 @@ public struct EngineSessionStateMachine: Sendable {
 
     // MARK: Inbound packets
 
+    /// A `pong` arrived (the heartbeat's answer; the same as ``packetReceived(_:now:)`` with a pong, without the
+    /// packet): the next ping is due one interval from now. Nothing to do otherwise (read ``nextDeadline``).
+    public mutating func pongReceived(now: Int64) {
+        if case .closed = phase { return }
+        guard pongDeadline != nil else { return }
+        pongDeadline = nil
+        nextPingAt = now + timing.pingInterval
+    }
+
     /// A packet arrived on the session's transport (a `POST` while polling, the WebSocket after the upgrade).
     public mutating func packetReceived(_ packet: EnginePacket, now: Int64) -> EngineInboundAction {
         switch phase {
@@ -231,10 +240,7 @@ public struct EngineSessionStateMachine: Sendable {
             if case .closing = phase { return .none }
             return .deliver(message)
         case .pong:
-            if pongDeadline != nil {
-                pongDeadline = nil
-                nextPingAt = now + timing.pingInterval
-            }
+            pongReceived(now: now)
             return .none
         case .close:
             var actions: [EngineSessionAction] = []

@@ -73,8 +73,10 @@ public enum BenchScenario: Sendable {
     /// Open `connections` sockets, then hold them idle for `holdSeconds` (heartbeats only).
     case connect(connections: Int, holdSeconds: Double)
     /// `clients` sockets, each keeping `inflight` `echo` emits with acks in flight; `payloadBytes`
-    /// characters per echo.
-    case echo(clients: Int, inflight: Int, payloadBytes: Int)
+    /// characters per echo. `ratePerClient` 0 is a closed loop (the next emit leaves when the ack
+    /// arrives); above 0 each client sends at most that many emits per second (open loop, paced), so
+    /// the latency of a server that is not saturated can be measured.
+    case echo(clients: Int, inflight: Int, payloadBytes: Int, ratePerClient: Double = 0)
     /// `clients` sockets join one room; `senders` of them emit `bcast` at `ratePerSecond` messages
     /// per second in total; `paddingBytes` extra characters per message.
     case fanout(clients: Int, ratePerSecond: Double, senders: Int, paddingBytes: Int)
@@ -91,7 +93,7 @@ public enum BenchScenario: Sendable {
     var connectionCount: Int {
         switch self {
         case .connect(let n, _): return n
-        case .echo(let c, _, _): return c
+        case .echo(let c, _, _, _): return c
         case .fanout(let c, _, _, _): return c
         }
     }
@@ -107,8 +109,9 @@ public enum BenchScenario: Sendable {
             guard hold >= 0, hold <= BenchConfiguration.maxDurationSeconds else {
                 throw BenchError(.invalidOption, "--hold must be 0...\(Int(BenchConfiguration.maxDurationSeconds)) seconds")
             }
-        case .echo(_, let inflight, let payload):
+        case .echo(_, let inflight, let payload, let rate):
             guard (1...1024).contains(inflight) else { throw BenchError(.invalidOption, "--inflight must be 1...1024") }
+            guard rate >= 0, rate <= 100_000 else { throw BenchError(.invalidOption, "--rate must be 0...100000 emits/s per client") }
             guard (0...1_000_000).contains(payload) else { throw BenchError(.invalidOption, "--payload-bytes must be 0...1000000") }
         case .fanout(let clients, let rate, let senders, let padding):
             guard rate > 0, rate <= 1_000_000 else { throw BenchError(.invalidOption, "--rate must be in (0, 1000000] msgs/s") }

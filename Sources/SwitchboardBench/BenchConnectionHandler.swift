@@ -189,11 +189,33 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         switch role {
         case .idle, .fanout:
             break
-        case .echo(let inflight):
+        case .echo(let inflight, let interval):
             guard slotAckIDs.isEmpty else { return }
             slotAckIDs = Array(0..<UInt64(inflight))
             slotSentNanos = Array(repeating: 0, count: inflight)
-            for slot in 0..<inflight { sendEcho(slot: slot, context: context) }
+            if interval == 0 {
+                for slot in 0..<inflight { sendEcho(slot: slot, context: context) }
+                flushIfNeeded(context: context)
+            } else {
+                // Paced clients start at random offsets within one interval, so they do not send in step.
+                let now = NIODeadline.now().uptimeNanoseconds
+                for slot in 0..<inflight {
+                    sendEcho(slot: slot, at: now + UInt64.random(in: 0..<interval), context: context)
+                }
+            }
+        }
+    }
+
+    /// Sends slot `slot`'s emit at `uptimeNanos` (at once if that has passed), while the window runs.
+    private func sendEcho(slot: Int, at uptimeNanos: UInt64, context: ChannelHandlerContext) {
+        guard uptimeNanos > NIODeadline.now().uptimeNanoseconds else {
+            sendEcho(slot: slot, context: context)
+            flushIfNeeded(context: context)
+            return
+        }
+        context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(uptimeNanos)) { [self] in
+            guard loop.phase == .running, let context = self.context, context.channel.isActive else { return }
+            sendEcho(slot: slot, context: context)
             flushIfNeeded(context: context)
         }
     }
@@ -225,7 +247,7 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             return
         }
         switch role {
-        case .echo(let inflight):
+        case .echo(let inflight, let interval):
             let slot = Int(id % UInt64(inflight))
             guard slot < slotAckIDs.count, slotAckIDs[slot] == id else {
                 loop.result.metrics.echoMismatches += 1
@@ -237,7 +259,11 @@ final class BenchConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             loop.result.metrics.echoAcks += 1
             LatencySummary.record(nanoseconds: now &- slotSentNanos[slot], into: &loop.result.latency)
             slotAckIDs[slot] = id + UInt64(inflight)
-            sendEcho(slot: slot, context: context)
+            if interval == 0 {
+                sendEcho(slot: slot, context: context)
+            } else {
+                sendEcho(slot: slot, at: slotSentNanos[slot] + interval, context: context)
+            }
         case .fanout:
             if id == Self.joinAckID, !joined {
                 joined = true

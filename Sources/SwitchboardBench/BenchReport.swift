@@ -12,7 +12,7 @@
 ///     "connectsPerSecond": Double,                connected / rampSeconds
 ///     "handshakeLatencyMicros": Latency           TCP connect → Socket.IO connected
 ///   },
-///   "echo":   { "inflightPerClient": Int, "payloadBytes": Int, "sent": Int, "acks": Int,
+///   "echo":   { "inflightPerClient": Int, "payloadBytes": Int, "ratePerClient": Double, "sent": Int, "acks": Int,
 ///               "acksPerSecond": Double, "mismatches": Int },                 (echo only)
 ///   "fanout": { "senders": Int, "targetRate": Double, "roomSize": Int, "sent": Int,
 ///               "expectedDeliveries": Int, "delivered": Int, "deliveryRatio": Double,
@@ -64,6 +64,8 @@ public struct BenchReport: Codable, Sendable {
         public var inflightPerClient: Int
         /// Characters per echo payload.
         public var payloadBytes: Int
+        /// Emits per second per client (`--rate`); 0 for the closed loop.
+        public var ratePerClient: Double
         /// Emits sent.
         public var sent: UInt64
         /// Acks received in the window.

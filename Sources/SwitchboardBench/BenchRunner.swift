@@ -45,7 +45,7 @@ public struct BenchRunner: Sendable {
         let messages: EncodedMessages
         let senderCount: Int
         switch scenario {
-        case .echo(_, _, let payload): messages = EncodedMessages(echoPayloadBytes: payload, fanoutPaddingBytes: 0); senderCount = 0
+        case .echo(_, _, let payload, _): messages = EncodedMessages(echoPayloadBytes: payload, fanoutPaddingBytes: 0); senderCount = 0
         case .fanout(_, _, let senders, let padding): messages = EncodedMessages(echoPayloadBytes: 0, fanoutPaddingBytes: padding); senderCount = senders
         case .connect: messages = EncodedMessages(echoPayloadBytes: 0, fanoutPaddingBytes: 0); senderCount = 0
         }
@@ -69,8 +69,8 @@ public struct BenchRunner: Sendable {
         switch scenario {
         case .connect(_, let hold):
             outcome = try await idleWindow(hold: hold, hub: hub, ramp: ramp, baseline: baseline, sampler: &sampler)
-        case .echo(_, let inflight, let payload):
-            outcome = try await echoWindow(inflight: inflight, payloadBytes: payload, hub: hub, sampler: &sampler)
+        case .echo(_, let inflight, let payload, let rate):
+            outcome = try await echoWindow(inflight: inflight, payloadBytes: payload, ratePerClient: rate, hub: hub, sampler: &sampler)
         case .fanout(_, let rate, let senders, _):
             outcome = try await fanoutWindow(rate: rate, senders: senders, hub: hub, sampler: &sampler)
         }

@@ -47,7 +47,8 @@ extension BenchRunner {
         let role: ConnectionRole
         switch scenario {
         case .connect: role = .idle
-        case .echo(_, let inflight, _): role = .echo(inflight: inflight)
+        case .echo(_, let inflight, _, let rate):
+            role = .echo(inflight: inflight, intervalNanos: rate > 0 ? UInt64(Double(inflight) * 1e9 / rate) : 0)
         case .fanout(_, let rate, let senders, _):
             role = .fanout(senderIndex: index < senders ? index : nil, senderCount: senders, perSenderRate: rate / Double(senders))
         }

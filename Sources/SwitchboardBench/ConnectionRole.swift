@@ -4,8 +4,9 @@ import NIOCore
 enum ConnectionRole: Sendable {
     /// Stays idle; only answers heartbeats (`connect` scenario).
     case idle
-    /// Keeps `inflight` `echo` emits with acks in flight (`echo` scenario).
-    case echo(inflight: Int)
+    /// Keeps `inflight` `echo` emits with acks in flight (`echo` scenario). With `intervalNanos` above 0
+    /// a slot's next emit waits until `intervalNanos` after its previous one (paced, open loop).
+    case echo(inflight: Int, intervalNanos: UInt64)
     /// Joins the room and records `bcast` deliveries; if `senderIndex` is set it also emits `bcast`
     /// at `perSenderRate` messages per second once started (`fanout` scenario).
     case fanout(senderIndex: Int?, senderCount: Int, perSenderRate: Double)

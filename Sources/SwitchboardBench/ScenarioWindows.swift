@@ -36,7 +36,7 @@ extension BenchRunner {
     }
 
     /// `echo`: every client keeps its emits in flight for the duration.
-    func echoWindow(inflight: Int, payloadBytes: Int, hub: LoopHub, sampler: inout WindowSampler) async throws -> WindowOutcome {
+    func echoWindow(inflight: Int, payloadBytes: Int, ratePerClient: Double, hub: LoopHub, sampler: inout WindowSampler) async throws -> WindowOutcome {
         try sampler.begin()
         await hub.start()
         var lastAcks: UInt64 = 0
@@ -50,7 +50,7 @@ extension BenchRunner {
         return WindowOutcome(
             windowSeconds: seconds, messages: m.echoAcks,
             echo: BenchReport.Echo(
-                inflightPerClient: inflight, payloadBytes: payloadBytes, sent: m.echoSent, acks: m.echoAcks,
+                inflightPerClient: inflight, payloadBytes: payloadBytes, ratePerClient: ratePerClient, sent: m.echoSent, acks: m.echoAcks,
                 acksPerSecond: (Double(m.echoAcks) / seconds).rounded3, mismatches: m.echoMismatches))
     }
 

@@ -179,6 +179,16 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
         }
     }
 
+    /// The heartbeat's `pong` arrived on a WebSocket (the same as ``webSocketReceived(_:_:)`` with a pong packet,
+    /// without building one: the commonest packet of an idle session).
+    func webSocketPongReceived(_ connection: EngineWebSocketConnection) {
+        guard connection === socket, eventLoop.inEventLoop else {
+            return webSocketReceived(connection, .success(.pong(ByteBuffer())))
+        }
+        machine.pongReceived(now: monotonicMilliseconds())
+        rescheduleTimer()  // a pong moves the next ping
+    }
+
     func webSocketClosed(_ connection: EngineWebSocketConnection, reason: EngineCloseReason) {
         guard eventLoop.inEventLoop else {
             eventLoop.execute { self.webSocketClosed(connection, reason: reason) }

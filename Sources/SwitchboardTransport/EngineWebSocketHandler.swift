@@ -5,6 +5,9 @@ import SwitchboardWebSocket
 
 /// The Engine.IO WebSocket transport of one connection: one Engine.IO packet per message.
 ///
+/// It reads the socket's bytes itself: a ``WebSocketClientFrameReader`` cuts them into frames (no frame
+/// decoder handler, no cumulation buffer while no frame is split, no `WebSocketFrame` per frame), and the
+/// heartbeat's `3` pong is recognised from the frame's one masked byte, without unmasking a copy.
 /// There is no `WebSocketFrameEncoder` in this pipeline: outbound `ByteBuffer`s are complete frames
 /// (``OutboundEngineMessage/webSocketFrame`` shared by every recipient, or control frames framed here).
 /// WebSocket pings are answered; no WebSocket pings are sent. Writes in one event-loop tick share one flush,
@@ -13,13 +16,17 @@ import SwitchboardWebSocket
 /// pipeline: the common fan-out case of one packet per connection per tick); a second frame in the same tick
 /// sends the held one and itself into NIO's buffer at once, so a burst is bounded by the outbound limits as it grows.
 final class EngineWebSocketHandler: ChannelInboundHandler {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let maxMessageSize: Int
     /// Bytes buffered in the channel above which the reader is cut off (`nil`: never).
     let outboundHardLimit: Int?
     private var context: ChannelHandlerContext?
+    /// Cuts the client's bytes into frames.
+    private var reader: WebSocketClientFrameReader
+    /// The reader found a broken stream (a length or control-frame error): later bytes drop the connection.
+    private var readerFailed = false
     /// The session-facing handle; `nil` once the channel is inactive (breaks the reference cycle).
     private(set) var connection: EngineWebSocketConnection?
     private var fragments: ByteBuffer?
@@ -45,6 +52,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     ) throws {
         self.loopContext = loopContext
         self.maxMessageSize = maxMessageSize
+        self.reader = WebSocketClientFrameReader(maxFrameSize: maxMessageSize)
         self.outboundHardLimit = outboundHardLimit
         self.deflater = try deflate.map { try PerMessageDeflater(configuration: $0.configuration) }
         self.inflater = try deflate.map { try PerMessageInflater(configuration: $0.configuration, allocator: ByteBufferAllocator()) }
@@ -60,6 +68,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         heldFrame = nil
+        reader.discard()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -72,48 +81,71 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
             }
         }
         connection = nil
+        reader.discard()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? NIOWebSocketError {
-            switch error {
-            case .invalidFrameLength: failConnection(code: 1009)
-            default: failConnection(code: 1002)
-            }
-        } else {
-            failed = true
-            context.close(promise: nil)
-        }
+        failed = true
+        context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        if readerFailed {
+            // Bytes after a broken frame: the connection is dropped (as NIO's decoder did in its error state).
+            failed = true
+            context.close(promise: nil)
+            return
+        }
         guard !closing else { return }
+        reader.append(unwrapInboundIn(data))
+        while !closing {
+            let frame: WebSocketClientFrameReader.Frame
+            do throws(WebSocketClientFrameReader.ReadError) {
+                guard let next = try reader.next() else { return }
+                frame = next
+            } catch {
+                // A length or control-frame error broke the stream (NIO's decoder went into its error state: later
+                // bytes dropped the connection); an unmasked frame was a rule for the handler (later bytes ignored).
+                readerFailed = error != .unmaskedFrame
+                reader.discard()
+                return failConnection(code: error.closeCode)
+            }
+            received(frame, context: context)
+        }
+        reader.discard()
+    }
+
+    /// Acts on one frame: the rules the reader leaves to us (RSV bits, opcodes, continuation), then the message.
+    private func received(_ frame: WebSocketClientFrameReader.Frame, context: ChannelHandlerContext) {
+        let opcode = frame.opcode
         // RSV1 marks a compressed message, only on its first frame and only once negotiated.
-        let compressed = frame.rsv1 && inflater != nil && (frame.opcode == .text || frame.opcode == .binary)
-        if (frame.rsv1 && !compressed) || frame.rsv2 || frame.rsv3 || frame.maskKey == nil {
+        let compressed = frame.rsv1 && inflater != nil && (opcode == 0x1 || opcode == 0x2)
+        if (frame.rsv1 && !compressed) || frame.rsv2OrRsv3 {
             failConnection(code: 1002)
             return
         }
-        switch frame.opcode {
-        case .text, .binary:
+        switch opcode {
+        case 0x1 where frame.fin && !compressed && fragments == nil && frame.payloadIs(EnginePacketType.pong.rawValue):
+            // The heartbeat's answer, the commonest frame of an idle connection: no copy, no decoding.
+            deliverPong()
+        case 0x1, 0x2:
             guard fragments == nil else { return failConnection(code: 1002) }
             if compressed {
                 fragmentsAreCompressed = true
-                fragmentsAreBinary = frame.opcode == .binary
+                fragmentsAreBinary = opcode == 0x2
                 fragments = context.channel.allocator.buffer(capacity: 0)
                 inflateFragment(frame)
             } else if frame.fin {
-                deliver(frame.unmaskedData, binary: frame.opcode == .binary)
+                deliver(frame.unmaskedPayload, binary: opcode == 0x2)
             } else {
-                fragments = frame.unmaskedData
-                fragmentsAreBinary = frame.opcode == .binary
+                fragments = frame.unmaskedPayload
+                fragmentsAreBinary = opcode == 0x2
             }
-        case .continuation:
+        case 0x0:
             guard var buffer = fragments else { return failConnection(code: 1002) }
             if fragmentsAreCompressed { return inflateFragment(frame) }
-            var data = frame.unmaskedData
+            var data = frame.unmaskedPayload
             guard buffer.readableBytes + data.readableBytes <= maxMessageSize else { return failConnection(code: 1009) }
             buffer.writeBuffer(&data)
             if frame.fin {
@@ -122,16 +154,15 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
             } else {
                 fragments = buffer
             }
-        case .ping:
-            guard frame.fin, frame.length <= 125 else { return failConnection(code: 1002) }
+        case 0x9:
             let pong = WebSocketFraming.serverFrame(
-                opcode: 0xA, prefix: nil, payload: frame.unmaskedData, allocator: context.channel.allocator)
+                opcode: 0xA, prefix: nil, payload: frame.unmaskedPayload, allocator: context.channel.allocator)
             write([pong])
-        case .pong:
+        case 0xA:
             break
-        case .connectionClose:
+        case 0x8:
             // Answer the close handshake with the same status code, then close the TCP connection.
-            var data = frame.unmaskedData
+            var data = frame.unmaskedPayload
             let code = data.readInteger(as: UInt16.self)
             sendCloseAndShutdown(code: code)
         default:
@@ -140,11 +171,11 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     }
 
     /// Inflates one frame of a compressed message into `fragments`; delivers the message on its last frame.
-    private func inflateFragment(_ frame: WebSocketFrame) {
+    private func inflateFragment(_ frame: WebSocketClientFrameReader.Frame) {
         guard let inflater, var buffer = fragments else { return }
         fragments = nil
         do {
-            try inflater.inflate(frame.unmaskedData, isFinal: frame.fin, appendingTo: &buffer, limit: maxMessageSize)
+            try inflater.inflate(frame.unmaskedPayload, isFinal: frame.fin, appendingTo: &buffer, limit: maxMessageSize)
         } catch {
             try? inflater.reset()
             fragmentsAreCompressed = false
@@ -165,6 +196,16 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
             return
         }
         session.webSocketReceived(connection, Self.decode(data, binary: binary))
+    }
+
+    /// Delivers the heartbeat's pong, recognised from the frame itself; a relay gets its text message `3`.
+    private func deliverPong() {
+        guard let connection else { return }
+        guard let session = connection.session else {
+            connection.relay?.onMessage(ByteBuffer(integer: EnginePacketType.pong.rawValue), false)
+            return
+        }
+        session.webSocketPongReceived(connection)
     }
 
     /// One WebSocket message as an Engine.IO packet: a binary message is a binary `message` packet.

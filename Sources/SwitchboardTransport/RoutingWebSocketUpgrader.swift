@@ -10,7 +10,7 @@ struct WebSocketUpgradeRefusal: Error {
 }
 
 /// Our `HTTPServerProtocolUpgrader` for `websocket`: picks the route by path, so every route has its own
-/// frame limit and pipeline, and Engine.IO endpoints get a frame decoder but no frame encoder.
+/// frame limit and pipeline, and Engine.IO endpoints get neither a frame decoder nor a frame encoder.
 struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
     let router: HTTPRouter
     /// Whether the connection is TLS.
@@ -88,7 +88,7 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         return route.configurePipeline(channel, upgradeRequest)
     }
 
-    /// Adds the frame decoder and the Engine.IO WebSocket handler of `server` behind the last handler of `channel`
+    /// Adds the Engine.IO WebSocket handler of `server` (it reads frames itself) behind the last handler of `channel`
     /// (on its loop), and sets its write-buffer water marks; the caller then passes the handler to
     /// `server.webSocketUpgraded`.
     static func addEngineWebSocketHandlers(
@@ -99,8 +99,6 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         try channel.syncOptions?.setOption(
             .writeBufferWaterMark,
             value: .init(low: limits.outboundSoftLimit / 2, high: limits.outboundSoftLimit))
-        let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: server.configuration.maxPayload))
-        try channel.pipeline.syncOperations.addHandler(decoder)
         let handler = try EngineWebSocketHandler(
             maxMessageSize: server.configuration.maxPayload, outboundHardLimit: limits.outboundHardLimit,
             deflate: negotiateDeflate(request, server: server).map {

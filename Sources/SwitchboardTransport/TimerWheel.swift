@@ -75,6 +75,17 @@ struct TimerWheel<Owner: TimerWheelOwner> {
         var tick = cursor
         while tick <= last {
             let slot = Int(tick % Int64(slots.count))
+            if slots[slot].allSatisfy({ $0.tick <= nowTick }) {
+                // The common case (every entry of the slot is of this turn): empty the slot in one pass.
+                for entry in slots[slot] {
+                    entry.owner.timerWheelPosition = nil
+                    due.append(entry.owner)
+                }
+                count -= slots[slot].count
+                slots[slot].removeAll(keepingCapacity: true)
+                tick += 1
+                continue
+            }
             var index = 0
             while index < slots[slot].count {
                 let entry = slots[slot][index]

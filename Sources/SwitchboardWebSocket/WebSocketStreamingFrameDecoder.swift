@@ -46,37 +46,21 @@ struct WebSocketFrameStreamParser {
     }
 
     private mutating func parseHeader(_ buffer: inout ByteBuffer) throws(WebSocketError) -> WebSocketFrame? {
-        guard let (firstByte, secondByte) = buffer.getMultipleIntegers(at: buffer.readerIndex, as: (UInt8, UInt8).self)
-        else { return nil }
-        let isControl = firstByte & 0x08 != 0
-        let isFinal = firstByte & 0x80 != 0
-        guard secondByte & 0x80 != 0 else {
+        guard let header = WebSocketFrameHeader(at: buffer) else { return nil }
+        guard let maskKey = header.maskKey else {
             throw .protocolViolation("unmasked frame from a client")
         }
-        var headerLength = 2
-        var length = Int(secondByte & 0x7F)
-        switch length {
-        case 126:
-            guard let extended = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt16.self) else { return nil }
-            length = Int(extended)
-            headerLength += 2
-        case 127:
-            guard let extended = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt64.self) else { return nil }
-            guard extended & (1 << 63) == 0 else {
-                throw .protocolViolation("64-bit payload length with the most significant bit set")
-            }
-            length = Int(extended)
-            headerLength += 8
-        default:
-            break
+        guard header.length & (1 << 63) == 0 else {
+            throw .protocolViolation("64-bit payload length with the most significant bit set")
         }
+        let firstByte = header.firstByte
+        let isControl = header.isControl
+        let length = Int(header.length)
+        let headerLength = header.headerLength
         if isControl {
-            guard isFinal else { throw .protocolViolation("fragmented control frame") }
+            guard header.isFinal else { throw .protocolViolation("fragmented control frame") }
             guard length <= 125 else { throw .protocolViolation("control frame payload longer than 125 bytes") }
         }
-        guard let maskBytes = buffer.getBytes(at: buffer.readerIndex + headerLength, length: 4) else { return nil }
-        let maskKey = WebSocketMaskingKey(maskBytes)!
-        headerLength += 4
 
         if isControl {
             // Pass control frames on whole.

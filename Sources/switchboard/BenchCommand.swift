@@ -84,7 +84,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// `bench echo --clients C --inflight K [--payload-bytes B]`.
+    /// `bench echo --clients C --inflight K [--payload-bytes B] [--rate R]`.
     struct Echo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Each client keeps K `echo` emits with acks in flight; acks/s and latency percentiles.")
@@ -98,10 +98,13 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Payload characters per echo.")
         var payloadBytes: Int = 32
 
+        @Option(name: .long, help: "Emits per second per client, paced (open loop); 0 sends the next emit as soon as the ack arrives (closed loop).")
+        var rate: Double = 0
+
         @OptionGroup var common: Common
 
         func run() async throws {
-            try await common.run(.echo(clients: clients, inflight: inflight, payloadBytes: payloadBytes))
+            try await common.run(.echo(clients: clients, inflight: inflight, payloadBytes: payloadBytes, ratePerClient: rate))
         }
     }
 

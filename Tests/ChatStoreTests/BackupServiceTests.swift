@@ -97,6 +97,28 @@ final class FlakyArchive: MessageArchive {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aCompletedRunRecordsItsTimeAndARunThatGaveUpDoesNot() async throws {
+        let hot = InMemoryHotStore()
+        let archive = FlakyArchive()
+        _ = try await fill(hot, count: 4)
+        let clock = TestClock(1_800_000_000_000)
+        let configuration = BackupConfiguration(batchSize: 5, maxAttempts: 2, retryBaseDelay: .milliseconds(1), retryMaxDelay: .milliseconds(2))
+        let service = BackupService(hotStore: hot, archive: archive, configuration: configuration, logger: logger, clock: clock.function)
+        #expect(service.lastCompletedRunAt == nil)
+        archive.fail("insert", times: 100)
+        #expect(await service.runOnce().gaveUp)
+        #expect(service.lastCompletedRunAt == nil, "a run that gave up is not a backup")
+        archive.fail("insert", times: 0)
+        #expect(await service.runOnce().messagesArchived == 4)
+        #expect(service.lastCompletedRunAt == 1_800_000_000_000)
+        clock.advance(by: 60_000)
+        archive.fail("insert", times: 100)
+        _ = try await fill(hot, count: 1)
+        #expect(await service.runOnce().gaveUp)
+        #expect(service.lastCompletedRunAt == 1_800_000_000_000, "a later failure keeps the last good run's time")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func crashBetweenArchiveCommitAndCheckpointIsRepairedWithoutDuplicates() async throws {
         let hot = InMemoryHotStore()
         let archive = FlakyArchive()

@@ -142,6 +142,28 @@ import Testing
         #expect(machine.nextDeadline == 300)
     }
 
+    @Test func pongReceivedIsThePongPacketWithoutThePacket() {
+        var byPacket = websocket()
+        var byPong = websocket()
+        _ = byPacket.timerFired(now: 300)
+        _ = byPong.timerFired(now: 300)
+        _ = byPacket.packetReceived(.pong(ByteBuffer()), now: 350)
+        byPong.pongReceived(now: 350)
+        #expect(byPong.nextDeadline == byPacket.nextDeadline)
+        #expect(byPong.nextDeadline == 650)
+        byPong.pongReceived(now: 400)  // no ping outstanding: nothing moves
+        #expect(byPong.nextDeadline == 650)
+    }
+
+    @Test func pongReceivedAfterCloseDoesNothing() {
+        var machine = websocket()
+        _ = machine.timerFired(now: 300)
+        _ = machine.timerFired(now: 500)  // ping timeout: closed
+        machine.pongReceived(now: 501)
+        #expect(machine.nextDeadline == nil)
+        #expect(machine.isClosed)
+    }
+
     @Test func missingPongClosesWithPingTimeoutAtIntervalPlusTimeout() {
         var machine = websocket()
         _ = machine.timerFired(now: 300)

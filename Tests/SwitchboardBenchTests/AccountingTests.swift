@@ -36,6 +36,8 @@ struct LoopbackTargetTests {
     func scenarioBounds() throws {
         #expect(throws: BenchError.self) { try BenchScenario.echo(clients: 0, inflight: 1, payloadBytes: 1).validate() }
         #expect(throws: BenchError.self) { try BenchScenario.echo(clients: 1, inflight: 5000, payloadBytes: 1).validate() }
+        #expect(throws: BenchError.self) { try BenchScenario.echo(clients: 1, inflight: 1, payloadBytes: 1, ratePerClient: -1).validate() }
+        #expect(throws: BenchError.self) { try BenchScenario.echo(clients: 1, inflight: 1, payloadBytes: 1, ratePerClient: 200_000).validate() }
         #expect(throws: BenchError.self) { try BenchScenario.fanout(clients: 2, ratePerSecond: 10, senders: 3, paddingBytes: 0).validate() }
         #expect(throws: BenchError.self) { try BenchScenario.connect(connections: 1, holdSeconds: 601).validate() }
         #expect(throws: BenchError.self) { try BenchScenario.connect(connections: 300_000, holdSeconds: 1).validate() }
@@ -43,6 +45,7 @@ struct LoopbackTargetTests {
         #expect(throws: BenchError.self) { try BenchConfiguration(target: target, durationSeconds: 601).validate() }
         #expect(throws: BenchError.self) { try BenchConfiguration(target: target, durationSeconds: 0).validate() }
         try BenchScenario.echo(clients: 10, inflight: 4, payloadBytes: 32).validate()
+        try BenchScenario.echo(clients: 10, inflight: 1, payloadBytes: 32, ratePerClient: 200).validate()
         try BenchConfiguration(target: target).validate()
     }
 }

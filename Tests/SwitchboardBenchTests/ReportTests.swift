@@ -12,7 +12,7 @@ struct BenchReportTests {
             scenario: "echo", target: "127.0.0.1:3000", threads: 2, windowSeconds: 10,
             connections: .init(requested: 10, connected: 10, failed: 0, closedByServer: 0, rampSeconds: 0.01,
                                connectsPerSecond: 1000, handshakeLatencyMicros: latency),
-            echo: .init(inflightPerClient: 4, payloadBytes: 32, sent: 100, acks: 96, acksPerSecond: 9.6, mismatches: 0),
+            echo: .init(inflightPerClient: 4, payloadBytes: 32, ratePerClient: 0, sent: 100, acks: 96, acksPerSecond: 9.6, mismatches: 0),
             fanout: nil, idle: nil, latencyMicros: latency,
             server: .init(pid: 7, cpuMicros: 960, cpuMicrosPerMessage: 10, rssBeforeBytes: 1, rssAfterBytes: 3,
                           rssDeltaBytes: 2, rssPerConnectionBytes: nil),

@@ -104,6 +104,32 @@ struct TimerWheelTests {
         #expect(firedAt5000 == ["late"])
     }
 
+    @Test func aSlotWhoseEntriesAreAllDueFiresInArmingOrderAndEmpties() {
+        var wheel = TimerWheel<WheelOwner>(granularity: 10, slotCount: 8, now: 0)
+        let owners = (0..<5).map { WheelOwner("o\($0)") }
+        for owner in owners { wheel.arm(owner, at: 21 + Int64(owner.name.last!.wholeNumberValue!)) }
+        let firedAt30 = names(wheel.expire(now: 30))
+        #expect(firedAt30 == ["o0", "o1", "o2", "o3", "o4"])
+        #expect(owners.allSatisfy { $0.timerWheelPosition == nil })
+        #expect(wheel.count == 0)
+        // The emptied slot takes new entries (one turn later) as before.
+        wheel.arm(owners[0], at: 101)
+        #expect(wheel.nextTick == 11)
+        #expect(names(wheel.expire(now: 110)) == ["o0"])
+    }
+
+    @Test func aSlotWithEntriesOfLaterTurnsKeepsThemFindable() {
+        var wheel = TimerWheel<WheelOwner>(granularity: 10, slotCount: 8, now: 0)
+        let now1 = WheelOwner("now1"), later = WheelOwner("later"), now2 = WheelOwner("now2")
+        wheel.arm(now1, at: 30)
+        wheel.arm(later, at: 110)  // same slot, next turn
+        wheel.arm(now2, at: 30)
+        #expect(Set(names(wheel.expire(now: 30))) == ["now1", "now2"])
+        #expect(later.timerWheelPosition != nil)
+        wheel.disarm(later)
+        #expect(wheel.count == 0)
+    }
+
     @Test func nextTickIsTheEarliestArmedTick() {
         var wheel = TimerWheel<WheelOwner>(granularity: 10, slotCount: 8, now: 0)
         #expect(wheel.nextTick == nil)

@@ -41,59 +41,27 @@ def reconnect_with_recovery(node, pid, offset):
     return ws, json.loads(packets[-1][2:]), missed
 
 
-def test_a_client_that_drops_on_one_node_is_recovered_on_another(cluster):
-    _, (a, b, c) = cluster
-    ws = connect(a)
+def member_and_sender(member_node, sender_node):
+    """A client on `member_node` in room `r` that received one broadcast from a client on `sender_node`.
+    Returns (member socket, its sid, its pid, the offset of that broadcast, sender socket)."""
+    ws = connect(member_node)
     connected = json.loads(next_packet(ws, "40")[2:])
-    sid, pid = connected["sid"], connected["pid"]
     ws.send('421["join","r"]')
     next_packet(ws, "431")
-    sender = connect(c)
+    sender = connect(sender_node)
     next_packet(sender, "40")
     time.sleep(0.3)  # the room's subscription reaches Redis
     sender.send('42["bcast","r",{"n":1}]')
     event = json.loads(next_packet(ws, '42["bcast"')[2:])
     assert event[1] == {"n": 1}
-    offset = event[-1]
-
-    ws.sock.close()  # the transport drops (no DISCONNECT packet): A keeps the session for recovery
-    time.sleep(1)
-    for n in (2, 3):
-        sender.send(f'42["bcast","r",{{"n":{n}}}]')
-    time.sleep(1)
-
-    again, reply, missed = reconnect_with_recovery(b, pid, offset)
-    assert reply["sid"] == sid, "the session was not recovered on node B"
-    assert missed == [{"n": 2}, {"n": 3}]
-    # Its room came back with it, on node B.
-    time.sleep(0.3)
-    sender.send('42["bcast","r",{"n":4}]')
-    assert json.loads(next_packet(again, '42["bcast"')[2:])[1] == {"n": 4}
-    again.close()
-    sender.close()
+    return ws, connected["sid"], connected["pid"], event[-1], sender
 
 
-def test_the_clients_of_a_sigkilled_node_are_recovered_on_another_with_what_they_missed(cluster):
-    _, (a, b, c) = cluster
-    ws = connect(a)
-    connected = json.loads(next_packet(ws, "40")[2:])
-    sid, pid = connected["sid"], connected["pid"]
-    ws.send('421["join","r"]')
-    next_packet(ws, "431")
-    sender = connect(c)
-    next_packet(sender, "40")
-    time.sleep(0.3)  # the room's subscription reaches Redis
-    sender.send('42["bcast","r",{"n":1}]')
-    event = json.loads(next_packet(ws, '42["bcast"')[2:])
-    offset = event[-1]
-
-    a.kill()  # node A never sees the disconnect, so it never saves the session
-    for n in (2, 3):
-        sender.send(f'42["bcast","r",{{"n":{n}}}]')
-    time.sleep(0.5)
-
-    again, reply, missed = reconnect_with_recovery(b, pid, offset)
-    assert reply["sid"] == sid, "the session of the killed node was not recovered on node B"
+def assert_recovered(node, sid, pid, offset, sender):
+    """Reconnects to `node` with {pid, offset}: same sid and pid, broadcasts 2 and 3 replayed in order, and the
+    room back (broadcast 4 arrives live)."""
+    again, reply, missed = reconnect_with_recovery(node, pid, offset)
+    assert reply["sid"] == sid, f"the session was not recovered on {node.ws}"
     assert reply["pid"] == pid
     assert missed == [{"n": 2}, {"n": 3}]
     time.sleep(0.3)
@@ -101,3 +69,24 @@ def test_the_clients_of_a_sigkilled_node_are_recovered_on_another_with_what_they
     assert json.loads(next_packet(again, '42["bcast"')[2:])[1] == {"n": 4}
     again.close()
     sender.close()
+
+
+def test_a_client_that_drops_on_one_node_is_recovered_on_another(cluster):
+    _, (a, b, c) = cluster
+    ws, sid, pid, offset, sender = member_and_sender(a, c)
+    ws.sock.close()  # the transport drops (no DISCONNECT packet): A keeps the session for recovery
+    time.sleep(1)
+    for n in (2, 3):
+        sender.send(f'42["bcast","r",{{"n":{n}}}]')
+    time.sleep(1)
+    assert_recovered(b, sid, pid, offset, sender)
+
+
+def test_the_clients_of_a_sigkilled_node_are_recovered_on_another_with_what_they_missed(cluster):
+    _, (a, b, c) = cluster
+    ws, sid, pid, offset, sender = member_and_sender(a, c)
+    a.kill()  # node A never sees the disconnect, so it never saves the session
+    for n in (2, 3):
+        sender.send(f'42["bcast","r",{{"n":{n}}}]')
+    time.sleep(0.5)
+    assert_recovered(b, sid, pid, offset, sender)

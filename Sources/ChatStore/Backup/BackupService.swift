@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// Runs the backup job on its cron schedule as a swift-service-lifecycle `Service`.
@@ -22,6 +23,12 @@ public final class BackupService: Service, Sendable {
     private let clock: @Sendable () -> Int64
     /// Held for the whole of each batch; shared with the ``MessageStore`` that applies changes.
     package let batchLock: AsyncSerialLock
+    private let lastCompletion = NIOLockedValueBox<Int64?>(nil)
+
+    /// When the last run that did not give up ended (milliseconds since the Unix epoch, by the service's
+    /// clock): the hot store had been archived up to that moment, or up to ``BackupConfiguration/maxBatchesPerRun``
+    /// batches of it. `nil` until a run completes.
+    public var lastCompletedRunAt: Int64? { lastCompletion.withLockedValue { $0 } }
 
     /// Creates the service; `clock` returns milliseconds since the Unix epoch.
     public convenience init(
@@ -96,6 +103,10 @@ public final class BackupService: Service, Sendable {
                         "backup.duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
                     ]
                 )
+                if !summary.gaveUp {
+                    let now = clock()
+                    lastCompletion.withLockedValue { $0 = now }
+                }
                 return summary
             case .retry(let delay, let attempt):
                 logger.warning(

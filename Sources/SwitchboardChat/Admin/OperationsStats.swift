@@ -15,15 +15,19 @@ struct OperationsStats: Hashable, Sendable {
     var messagesTotal: Int64
     var backupLagMessages: Int
     var backupLagSeconds: Double
+    /// When this node's backup job last completed a run (ms since the epoch); `nil` before the first.
+    var lastBackupAt: Int64?
     var rssBytes: Int64
 
     var json: JSONValue {
-        [
+        var object: JSONObject = [
             "t": .int(t), "connections": .int(Int64(connections)), "sockets": .int(Int64(sockets)),
             "rooms": .int(Int64(rooms)), "users": .int(Int64(users)), "messagesPerSecond": .double(messagesPerSecond),
             "messagesTotal": .int(messagesTotal), "backupLagMessages": .int(Int64(backupLagMessages)),
             "backupLagSeconds": .double(backupLagSeconds), "rssBytes": .int(rssBytes),
         ]
+        if let lastBackupAt { object["lastBackupAt"] = .int(lastBackupAt) }
+        return .object(object)
     }
 }
 
@@ -51,7 +55,8 @@ struct OperationsSampler: Sendable {
         return OperationsStats(
             t: now, connections: io.connectionCount, sockets: sockets.count, rooms: rooms.count,
             users: await events.onlineUserCount(), messagesPerSecond: rate, messagesTotal: counters.messagesTotal,
-            backupLagMessages: lagCount, backupLagSeconds: lagSeconds, rssBytes: Self.residentBytes())
+            backupLagMessages: lagCount, backupLagSeconds: lagSeconds,
+            lastBackupAt: service.messages.backup?.lastCompletedRunAt, rssBytes: Self.residentBytes())
     }
 
     /// Messages in the hot store not yet archived, and the age of the oldest, in seconds.

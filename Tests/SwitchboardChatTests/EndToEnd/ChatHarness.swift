@@ -84,6 +84,8 @@ final class ChatHarness: Sendable {
     let server: ChatServer
     let port: Int
     let hotStore: FlakyHotStore
+    /// The server's message store (its `backup` is set when the harness was given an archive).
+    let messages: MessageStore
     let directory: InMemoryChatDirectory
     let clockOffset: NIOLockedValueBox<Int64>
     let dataDirectory: String
@@ -91,7 +93,8 @@ final class ChatHarness: Sendable {
     static let password = "password-123"
 
     init(
-        limits: ChatLimits = ChatLimits(), adminToken: String? = "admin-token-for-tests", configure: (inout ChatServerConfiguration) -> Void = { _ in }
+        limits: ChatLimits = ChatLimits(), adminToken: String? = "admin-token-for-tests", archive: (any MessageArchive)? = nil,
+        configure: (inout ChatServerConfiguration) -> Void = { _ in }
     ) async throws {
         var logger = Logger(label: "test.chat")
         logger.logLevel = .critical
@@ -104,12 +107,13 @@ final class ChatHarness: Sendable {
             host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, limits: limits,
             jwtSecret: "end-to-end-test-secret-of-32-bytes-or-more", adminToken: adminToken, passwordIterations: 1_000)
         configure(&configuration)
-        let messages = MessageStore(hotStore: hotStore, archive: nil, logger: logger)
+        let messages = MessageStore(hotStore: hotStore, archive: archive, logger: logger)
         let server = try await ChatServer(
             configuration: configuration, messages: messages, directory: directory, logger: logger, clock: clock)
         self.port = try await server.start()
         self.server = server
         self.hotStore = hotStore
+        self.messages = messages
         self.directory = directory
         self.clockOffset = offset
         self.dataDirectory = dataDirectory

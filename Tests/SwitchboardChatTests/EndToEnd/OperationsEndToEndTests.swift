@@ -1,3 +1,4 @@
+import ChatStore
 import SwitchboardClient
 import SwitchboardChat
 import SwitchboardJSON
@@ -31,6 +32,25 @@ import Testing
         #expect(stats["users"] == 1)
         #expect(stats["messagesTotal"] == 1)
         #expect((stats["rssBytes"]?.intValue ?? 0) > 0)
+    }
+
+    @Test func statsCarryTheTimeOfTheLastCompletedBackup() async throws {
+        let chat = try await ChatHarness(adminToken: "the-admin-token", archive: InMemoryArchive())
+        defer { Task { await chat.stop() } }
+        let (admin, log) = try chat.socket(namespace: "/admin", auth: ["token": "the-admin-token"])
+        try await admin.connectAndWait()
+        defer { admin.disconnect() }
+        let before = try await log.wait(for: "stats", timeout: .seconds(5))
+        #expect(before["lastBackupAt"] == nil, "no backup has run yet")
+        let alice = try await chat.user("alice")
+        defer { alice.disconnect() }
+        try await alice.ok("message:send", ["roomId": "r_general", "clientMessageId": "a", "text": "hi"])
+        let backup = try #require(chat.messages.backup)
+        let started = WallClock.nowMilliseconds()
+        #expect(await backup.runOnce().messagesArchived == 1)
+        let after = try await log.wait(for: "stats", timeout: .seconds(5)) { $0["lastBackupAt"] != nil }
+        let at = try #require(after["lastBackupAt"]?.intValue)
+        #expect(at >= started && at <= WallClock.nowMilliseconds())
     }
 
     @Test func withoutAnAdminTokenTheDashboardIsDisabled() async throws {
