@@ -405,7 +405,10 @@ public final class SocketIOSocket: @unchecked Sendable {
         let handlers = loopState.disconnectHandlers
         loopState = LoopState(phase: .disconnected)
         for handler in handlers { handler(self, reason) }
-        logger.debug("socket disconnected", metadata: ["socket.reason": "\(reason)"])
+        // Checked first: the `logger` getter builds a metadata dictionary even when debug is off.
+        if client.server.logger.logLevel <= .debug {
+            logger.debug("socket disconnected", metadata: ["socket.reason": "\(reason)"])
+        }
     }
 
     /// Handles a decoded packet addressed to this socket's namespace. On loop.
