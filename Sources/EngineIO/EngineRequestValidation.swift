@@ -101,18 +101,60 @@ public enum EngineRequestValidation {
     }
 
     /// Decodes the query string of a request target (`/path?a=1&b=2`): percent-decoding and `+` as space;
-    /// the first value wins for repeated names.
+    /// the first value wins for repeated names. Pairs are split at the bytes `&` and `=` of the UTF-8 target.
     public static func parseQuery(ofTarget target: String) -> (path: Substring, query: [String: String]) {
         guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target[...], [:]) }
         var query: [String: String] = [:]
         query.reserveCapacity(4)
-        for pair in target[target.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = percentDecode(parts[0])
-            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
-            if query[name] == nil { query[name] = value }
+        let queryStart = target.utf8.distance(from: target.utf8.startIndex, to: mark) + 1
+        var utf8 = target
+        utf8.withUTF8 { bytes in
+            forEachPair(in: bytes[queryStart...]) { name, value in
+                let name = percentDecode(name)
+                if query[name] == nil { query[name] = percentDecode(value) }
+            }
         }
         return (target[..<mark], query)
+    }
+
+    /// The decoded value of the first query parameter named `name` (as ``parseQuery(ofTarget:)`` would give it),
+    /// without building the dictionary.
+    public static func queryValue(named name: String, inTarget target: String) -> String? {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        let queryStart = target.utf8.distance(from: target.utf8.startIndex, to: mark) + 1
+        var utf8 = target
+        var found: String?
+        utf8.withUTF8 { bytes in
+            forEachPair(in: bytes[queryStart...]) { pairName, value in
+                guard found == nil else { return }
+                let matches =
+                    pairName.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") })
+                    ? percentDecode(pairName) == name : pairName.elementsEqual(name.utf8)
+                if matches { found = percentDecode(value) }
+            }
+        }
+        return found
+    }
+
+    /// Calls `body` with the name and value bytes of each non-empty `&`-separated pair of `query` (a pair without
+    /// `=` has an empty value).
+    static func forEachPair(
+        in query: Slice<UnsafeBufferPointer<UInt8>>,
+        _ body: (Slice<UnsafeBufferPointer<UInt8>>, Slice<UnsafeBufferPointer<UInt8>>) -> Void
+    ) {
+        var start = query.startIndex
+        while start < query.endIndex {
+            let end = query[start...].firstIndex(of: UInt8(ascii: "&")) ?? query.endIndex
+            if end > start {
+                let pair = query[start..<end]
+                if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                    body(pair[..<equals], pair[(equals + 1)...])
+                } else {
+                    body(pair, pair[end...])
+                }
+            }
+            start = end + 1
+        }
     }
 
     /// The path of a request target (`/path?a=1` → `/path`), without decoding the query.
@@ -122,25 +164,34 @@ public enum EngineRequestValidation {
     }
 
     static func percentDecode(_ text: Substring) -> String {
-        // Most names and values have nothing to decode: one string copy, no scratch arrays.
-        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
+        var text = text
+        return text.withUTF8 { percentDecode($0[...]) }
+    }
+
+    /// `%XX` escapes decoded and `+` read as a space; invalid UTF-8 in the result becomes U+FFFD.
+    static func percentDecode(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        // Most names and values have nothing to decode: one string copy, no scratch array.
+        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            index += 1
             if byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                let high = hexValue(iterator[iterator.startIndex]),
-                let low = hexValue(iterator[iterator.startIndex + 1])
+                decoded.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), bytes.endIndex - index >= 2,
+                let high = hexValue(bytes[index]), let low = hexValue(bytes[index + 1])
             {
-                bytes.append(high << 4 | low)
-                iterator.removeFirst(2)
+                decoded.append(high << 4 | low)
+                index += 2
             } else {
-                bytes.append(byte)
+                decoded.append(byte)
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     static func hexValue(_ byte: UInt8) -> UInt8? {
@@ -156,6 +207,10 @@ public enum EngineRequestValidation {
 /// Minimal JSON string quoting for the few strings Engine.IO writes itself.
 enum JSONString {
     static func quote(_ text: String) -> String {
+        // Ids, transport names and most messages need no escape: one concatenation.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -178,8 +233,18 @@ enum JSONString {
 public enum EngineOpenPacket {
     /// `{"sid":…,"upgrades":[…],"pingInterval":…,"pingTimeout":…,"maxPayload":…}` with exactly these keys, in this order.
     public static func json(sid: String, upgrades: [EngineTransportKind], configuration: EngineConfiguration) -> String {
+        json(sid: sid, suffix: suffix(upgrades: upgrades, configuration: configuration))
+    }
+
+    /// The body with `suffix` (from ``suffix(upgrades:configuration:)``) after the sid.
+    package static func json(sid: String, suffix: String) -> String {
+        "{\"sid\":" + JSONString.quote(sid) + suffix
+    }
+
+    /// Everything after the sid, `,"upgrades":[…],…}`: the same for every session a server opens on one transport.
+    package static func suffix(upgrades: [EngineTransportKind], configuration: EngineConfiguration) -> String {
         let list = upgrades.map { JSONString.quote($0.rawValue) }.joined(separator: ",")
-        return "{\"sid\":\(JSONString.quote(sid)),\"upgrades\":[\(list)],\"pingInterval\":\(configuration.pingInterval),"
+        return ",\"upgrades\":[\(list)],\"pingInterval\":\(configuration.pingInterval),"
             + "\"pingTimeout\":\(configuration.pingTimeout),\"maxPayload\":\(configuration.maxPayload)}"
     }
 }

@@ -14,7 +14,20 @@ import NIOCore
 final class EngineLoopContext: @unchecked Sendable {
     let eventLoop: any EventLoop
     private let metrics: EngineMetrics?
-    private var flushes = TickBatch<EngineWebSocketHandler>()
+    /// A connection to flush when the tick ends.
+    enum TickFlush {
+        /// A handler that writes through its pipeline, and the tick's frame it held (unless taken back since): it
+        /// writes and flushes itself (``EngineWebSocketHandler/flushNow(heldFrame:)``).
+        case handler(EngineWebSocketHandler, heldFrame: ByteBuffer?)
+        /// A channel its handler writes to directly: the tick's held frame (unless taken back since) and the flush
+        /// go to the channel's core without touching the handler again (in a fan-out it is cold by then).
+        case channel(any Channel, heldFrame: ByteBuffer?, outboundHardLimit: Int?)
+    }
+
+    private var flushes = TickBatch<TickFlush>()
+    /// The current tick's number (incremented when its flushes start): a connection that registered in an
+    /// earlier tick is flushed already.
+    private(set) var tick: UInt64 = 1
     private var sentMessages = 0
     private var sentBytes = 0
     private var endOfTickScheduled = false
@@ -29,10 +42,37 @@ final class EngineLoopContext: @unchecked Sendable {
 
     // MARK: End of tick
 
-    /// Flushes `handler` when the current tick ends (the handler calls this once per tick).
-    func flushAtEndOfTick(_ handler: EngineWebSocketHandler) {
-        _ = flushes.add(handler)
+    /// Holds `frame` for `handler`, which writes and flushes it when the current tick ends (call once per handler
+    /// and tick); returns the slot with which the handler can take the frame back (``takeHeldFrame(at:)``).
+    func holdForEndOfTick(_ frame: ByteBuffer, handler: EngineWebSocketHandler) -> Int {
+        hold(.handler(handler, heldFrame: frame))
+    }
+
+    /// Writes `frame` to `channel`'s core and flushes it when the current tick ends (call once per channel and
+    /// tick); returns the slot with which the handler can take the frame back (``takeHeldFrame(at:)``).
+    func holdForEndOfTick(_ frame: ByteBuffer, channel: any Channel, outboundHardLimit: Int?) -> Int {
+        hold(.channel(channel, heldFrame: frame, outboundHardLimit: outboundHardLimit))
+    }
+
+    private func hold(_ flush: TickFlush) -> Int {
+        let slot = flushes.count
+        _ = flushes.add(flush)
         scheduleEndOfTick()
+        return slot
+    }
+
+    /// Takes back the frame held at `slot` during the current tick (the channel is still flushed when it ends).
+    func takeHeldFrame(at slot: Int) -> ByteBuffer? {
+        flushes.modify(at: slot) { flush in
+            switch flush {
+            case .handler(let handler, let frame):
+                flush = .handler(handler, heldFrame: nil)
+                return frame
+            case .channel(let channel, let frame, let limit):
+                flush = .channel(channel, heldFrame: nil, outboundHardLimit: limit)
+                return frame
+            }
+        }
     }
 
     /// Counts messages handed to a transport; the shared counters get the sum once per tick.
@@ -51,15 +91,33 @@ final class EngineLoopContext: @unchecked Sendable {
 
     private func endOfTick() {
         endOfTickScheduled = false
-        var handlers = flushes.takeAll()
-        for handler in handlers { handler.flushNow() }
-        flushes.recycle(&handlers)
+        tick &+= 1
+        var pending = flushes.takeAll()
+        for flush in pending {
+            switch flush {
+            case .handler(let handler, let frame): handler.flushNow(heldFrame: frame)
+            case .channel(let channel, let frame, let limit): Self.flush(channel, heldFrame: frame, outboundHardLimit: limit)
+            }
+        }
+        flushes.recycle(&pending)
         if let metrics, sentMessages > 0 {
             metrics.messagesSent.increment(by: sentMessages)
             metrics.bytesSent.increment(by: sentBytes)
             sentMessages = 0
             sentBytes = 0
         }
+    }
+
+    /// Writes the held frame, if any, to the channel's core and flushes; a channel that may now be above its
+    /// outbound hard limit is checked by its handler (only a channel above its high watermark can be).
+    private static func flush(_ channel: any Channel, heldFrame: ByteBuffer?, outboundHardLimit: Int?) {
+        let core = channel._channelCore
+        if let heldFrame { core.write0(NIOAny(heldFrame), promise: nil) }
+        core.flush0()
+        guard heldFrame != nil, outboundHardLimit != nil, !channel.isWritable,
+            let handler = try? channel.pipeline.syncOperations.handler(type: EngineWebSocketHandler.self)
+        else { return }
+        handler.disconnectIfAboveHardLimit()
     }
 
     // MARK: Session timers

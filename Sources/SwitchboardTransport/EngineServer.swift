@@ -16,7 +16,8 @@ public final class EngineServer: Sendable {
     let delegate: any EngineServerDelegate
     let logger: Logger
     let metrics: EngineMetrics
-    private let sessions = NIOLockedValueBox<[String: EngineSession]>([:])
+    /// Open sessions by id (keys carry their hash: see ``HashedString``).
+    private let sessions = NIOLockedValueBox<[HashedString: EngineSession]>([:])
     /// Session caps and connect rates; `nil` when ``ServerLimits/limitsAdmission`` is off (no lock taken).
     private let admission: NIOLockedValueBox<SessionAdmission>?
     /// Read only when a request names a session that is not here (never on the path of local sessions).
@@ -25,6 +26,8 @@ public final class EngineServer: Sendable {
     private let loopContexts = NIOLockedValueBox<[ObjectIdentifier: EngineLoopContext]>([:])
     /// When to hand freed memory back to the system after many sessions ended (see ``MemoryTrimPolicy``).
     private let memoryTrim = NIOLockedValueBox(MemoryTrimPolicy())
+    /// The open packet's body after the sid, for sessions opened on polling and on WebSocket (built once).
+    private let openPacketSuffixes: (polling: String, websocket: String)
 
     /// Creates a server.
     ///
@@ -44,6 +47,10 @@ public final class EngineServer: Sendable {
         self.metrics = EngineMetrics(factory: metricsFactory)
         self.admission =
             configuration.limits.limitsAdmission ? NIOLockedValueBox(SessionAdmission(limits: configuration.limits)) : nil
+        self.openPacketSuffixes = (
+            EngineOpenPacket.suffix(upgrades: configuration.upgrades(from: .polling), configuration: configuration),
+            EngineOpenPacket.suffix(upgrades: [], configuration: configuration)
+        )
     }
 
     /// Serves requests for sessions owned by other processes of a cluster; `nil` (the default) answers
@@ -82,8 +89,9 @@ public final class EngineServer: Sendable {
         _ id: String, address: String?, transport: EngineTransportKind, reason: EngineCloseReason, wasRegistered: Bool,
         eventLoop: any EventLoop
     ) {
+        let key = HashedString(id)
         let count = sessions.withLockedValue { sessions in
-            sessions.removeValue(forKey: id)
+            sessions.removeValue(forKey: key)
             return sessions.count
         }
         sessionCountChanged(to: count, eventLoop: eventLoop)
@@ -99,7 +107,8 @@ public final class EngineServer: Sendable {
     }
 
     func session(_ id: String) -> EngineSession? {
-        sessions.withLockedValue { $0[id] }
+        let key = HashedString(id)
+        return sessions.withLockedValue { $0[key] }
     }
 
     /// CORS headers for an answer to `head`.
@@ -147,7 +156,7 @@ public final class EngineServer: Sendable {
             let session = openSession(handshake: handshake, transport: .polling, eventLoop: responder.eventLoop)
             metrics.handshake(.polling)
             let open = EnginePacket.open(
-                ByteBuffer(string: EngineOpenPacket.json(sid: session.id, upgrades: configuration.upgrades(from: .polling), configuration: configuration)))
+                ByteBuffer(string: EngineOpenPacket.json(sid: session.id, suffix: openPacketSuffixes.polling)))
             session.start(webSocket: nil)
             // The delegate takes the session before the client can learn its sid; what it sends waits for the next poll.
             delegate.engineServer(didAccept: session)
@@ -240,8 +249,7 @@ public final class EngineServer: Sendable {
     /// A WebSocket completed its 101 on `channel` (on the channel's loop, handler already in the pipeline).
     func webSocketUpgraded(_ head: HTTPRequestHead, handler: EngineWebSocketHandler, channel: any Channel, isSecure: Bool) {
         guard let connection = handler.connection else { return }
-        let (_, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
-        if let sid = query["sid"], !sid.isEmpty {
+        if let sid = EngineRequestValidation.queryValue(named: "sid", inTarget: head.uri), !sid.isEmpty {
             guard let session = session(sid) else {
                 if let router = remoteSessionRouter {
                     router.forwardWebSocket(ForwardedWebSocket(sid: sid, connection: connection))
@@ -274,7 +282,7 @@ public final class EngineServer: Sendable {
         metrics.handshake(.websocket)
         connection.session = session
         let open = EnginePacket.open(
-            ByteBuffer(string: EngineOpenPacket.json(sid: session.id, upgrades: [], configuration: configuration)))
+            ByteBuffer(string: EngineOpenPacket.json(sid: session.id, suffix: openPacketSuffixes.websocket)))
         connection.write([open.webSocketFrame(allocator: channel.allocator)])
         session.start(webSocket: connection)
         delegate.engineServer(didAccept: session)
@@ -294,9 +302,13 @@ public final class EngineServer: Sendable {
         while true {
             let id = Self.makeSessionID()
             let session = EngineSession(id: id, eventLoop: eventLoop, handshake: handshake, transport: transport, server: self)
+            let key = HashedString(id)
             let count = sessions.withLockedValue { sessions -> Int? in
-                guard sessions[id] == nil else { return nil }
-                sessions[id] = session
+                // One lookup when the id is new (a repeat of a 120-bit random id is not expected, but is not served).
+                if let existing = sessions.updateValue(session, forKey: key) {
+                    sessions[key] = existing
+                    return nil
+                }
                 return sessions.count
             }
             if let count {

@@ -14,8 +14,15 @@ func monotonicMilliseconds() -> Int64 {
 /// entry point that may be called from elsewhere hops to `eventLoop` first. `transport` is mirrored in a lock box
 /// (sessions that began on polling only: a WebSocket session's transport never changes).
 final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendable {
-    let id: String
+    // The fields a send reads come first (`eventLoop`, `machine`'s phase, `socketHandler`, `loopContext`): a
+    // fan-out touches each session once per broadcast, and they then share the object's first cache line.
     let eventLoop: any EventLoop
+    private var machine: EngineSessionStateMachine
+    /// The handler of ``socket`` when it is a channel of this session's loop: sends skip the thread-safe handle.
+    private var socketHandler: EngineWebSocketHandler?
+    /// This loop's shared flush batch, metrics batch and timer wheel.
+    private let loopContext: EngineLoopContext
+    let id: String
     let handshake: EngineHandshake
     let server: EngineServer
     /// Whether the session began on polling (only those are registered with a ``RemoteSessionRouter``:
@@ -24,19 +31,14 @@ final class EngineSession: EngineConnection, TimerWheelOwner, @unchecked Sendabl
     /// The current transport of a session that began on polling (it may upgrade); `nil` for a WebSocket session,
     /// whose transport stays `.websocket` (no lock box per WebSocket connection).
     private let transportBox: NIOLockedValueBox<EngineTransportKind>?
-    private var machine: EngineSessionStateMachine
     private var parkedPoll: HTTPResponder?
     private var socket: EngineWebSocketConnection? {
         didSet { socketHandler = socket?.handler(on: eventLoop) }
     }
-    /// The handler of ``socket`` when it is a channel of this session's loop: sends skip the thread-safe handle.
-    private var socketHandler: EngineWebSocketHandler?
     private var probeSocket: EngineWebSocketConnection?
     /// The deadline the loop's timer wheel holds for this session.
     private var armedDeadline: Int64?
     var timerWheelPosition: TimerWheelPosition?
-    /// This loop's shared flush batch, metrics batch and timer wheel.
-    private let loopContext: EngineLoopContext
     /// Made when needed (a stateless value): not stored, so each session is 32 bytes smaller.
     private var allocator: ByteBufferAllocator { ByteBufferAllocator() }
 

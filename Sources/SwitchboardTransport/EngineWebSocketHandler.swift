@@ -12,45 +12,58 @@ import SwitchboardWebSocket
 /// (``OutboundEngineMessage/webSocketFrame`` shared by every recipient, or control frames framed here).
 /// WebSocket pings are answered; no WebSocket pings are sent. Writes in one event-loop tick share one flush,
 /// made by the loop's ``EngineLoopContext`` when the tick ends: one syscall for everything the tick produced.
-/// The first frame of a tick is held here and handed to NIO with the flush (one `writeAndFlush`, one walk of the
-/// pipeline: the common fan-out case of one packet per connection per tick); a second frame in the same tick
-/// sends the held one and itself into NIO's buffer at once, so a burst is bounded by the outbound limits as it grows.
+/// The first frame of a tick is held in the loop's flush list and handed to NIO with the flush (one `writeAndFlush`:
+/// the common fan-out case of one packet per connection per tick); a second frame in the same tick takes the held
+/// one back and sends both into NIO's buffer at once, so a burst is bounded by the outbound limits as it grows.
+///
+/// With `writesBypassPipeline` (a plain-TCP connection whose pipeline holds no outbound handler in front of this one)
+/// frames and flushes go straight to the channel's core, as NIO's head handler would pass them: no walk through the
+/// pipeline's contexts per write, and the loop's end-of-tick flush writes the held frame to the channel without
+/// touching this handler again (in a fan-out to many connections it is out of the cache by then).
 final class EngineWebSocketHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let maxMessageSize: Int
+    // The fields a write and the end-of-tick flush read come first: a fan-out touches each handler once or twice
+    // per broadcast, and they then share the object's first cache lines.
+    private var context: ChannelHandlerContext?
+    /// The channel, while the handler is in the pipeline and `writesBypassPipeline`: frames go to its core.
+    private var directChannel: (any Channel)?
+    /// The loop tick (``EngineLoopContext/tick``) in which this handler registered for the end-of-tick flush,
+    /// with the tick's first frame, not yet handed to NIO: the loop's ``EngineLoopContext`` holds it at `heldSlot`.
+    private var flushTick: UInt64 = 0
+    private var heldSlot = 0
+    private var closing = false
     /// Bytes buffered in the channel above which the reader is cut off (`nil`: never).
     let outboundHardLimit: Int?
-    private var context: ChannelHandlerContext?
     /// Cuts the client's bytes into frames.
     private var reader: WebSocketClientFrameReader
     /// The reader found a broken stream (a length or control-frame error): later bytes drop the connection.
     private var readerFailed = false
+    /// The loop's end-of-tick flusher (its own one when none is given, e.g. in tests).
+    private var loopContext: EngineLoopContext?
+    /// permessage-deflate, when negotiated: outbound messages of at least `compressionThreshold` bytes.
+    private let deflater: PerMessageDeflater?
+    let maxMessageSize: Int
     /// The session-facing handle; `nil` once the channel is inactive (breaks the reference cycle).
     private(set) var connection: EngineWebSocketConnection?
     private var fragments: ByteBuffer?
     private var fragmentsAreBinary = false
-    private var closing = false
     private var failed = false
     private var slowConsumer = false
-    /// permessage-deflate, when negotiated: outbound messages of at least `compressionThreshold` bytes.
-    private let deflater: PerMessageDeflater?
     private let inflater: PerMessageInflater?
     private let compressionThreshold: Int
     private var fragmentsAreCompressed = false
-    private var flushScheduled = false
-    /// The tick's first frame, not yet handed to NIO (written with the end-of-tick flush).
-    private var heldFrame: ByteBuffer?
-    /// The loop's end-of-tick flusher (its own one when none is given, e.g. in tests).
-    private var loopContext: EngineLoopContext?
+    /// Whether no outbound handler sits between this handler and the socket (set by whoever builds the pipeline).
+    private let writesBypassPipeline: Bool
 
     init(
         maxMessageSize: Int, outboundHardLimit: Int?,
         deflate: (configuration: PerMessageDeflate.Configuration, threshold: Int)? = nil,
-        loopContext: EngineLoopContext? = nil
+        loopContext: EngineLoopContext? = nil, writesBypassPipeline: Bool = false
     ) throws {
         self.loopContext = loopContext
+        self.writesBypassPipeline = writesBypassPipeline
         self.maxMessageSize = maxMessageSize
         self.reader = WebSocketClientFrameReader(maxFrameSize: maxMessageSize)
         self.outboundHardLimit = outboundHardLimit
@@ -61,13 +74,15 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if writesBypassPipeline { directChannel = context.channel }
         if loopContext == nil { loopContext = EngineLoopContext(eventLoop: context.eventLoop, metrics: nil) }
         self.connection = EngineWebSocketConnection(handler: self, channel: context.channel)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        dropHeldFrame()
         self.context = nil
-        heldFrame = nil
+        directChannel = nil
         reader.discard()
     }
 
@@ -261,56 +276,92 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     /// Returns whether anything was handed to NIO (only then can the channel have crossed a limit).
     private func write(_ frame: ByteBuffer, compressible: Bool, context: ChannelHandlerContext) -> Bool {
         let frame = deflater != nil && compressible ? compressedIfWorthIt(frame, allocator: context.channel.allocator) : frame
-        if !flushScheduled && heldFrame == nil {
-            heldFrame = frame
+        if !flushScheduled, let loopContext {
+            // The tick's first frame: held for the end-of-tick flush (registered now).
+            flushTick = loopContext.tick
+            heldSlot =
+                if let directChannel {
+                    loopContext.holdForEndOfTick(frame, channel: directChannel, outboundHardLimit: outboundHardLimit)
+                } else {
+                    loopContext.holdForEndOfTick(frame, handler: self)
+                }
             return false
         }
         writeHeldFrame(context)
-        context.write(wrapOutboundOut(frame), promise: nil)
+        send(frame, flush: false, context: context)
         return true
     }
 
     /// Hands the held frame, if any, to NIO (before any later frame, and before a close frame).
     private func writeHeldFrame(_ context: ChannelHandlerContext) {
-        guard let frame = heldFrame else { return }
-        heldFrame = nil
-        context.write(wrapOutboundOut(frame), promise: nil)
+        if let frame = takeHeldFrame() { send(frame, flush: false, context: context) }
+    }
+
+    /// Whether this handler is registered for the current tick's end-of-tick flush.
+    private var flushScheduled: Bool { flushTick == loopContext?.tick }
+
+    /// The tick's held frame, taken back from the loop's flush list.
+    private func takeHeldFrame() -> ByteBuffer? {
+        guard flushScheduled, let loopContext else { return nil }
+        return loopContext.takeHeldFrame(at: heldSlot)
+    }
+
+    /// Forgets the held frame (the connection is being dropped).
+    private func dropHeldFrame() { _ = takeHeldFrame() }
+
+    /// Hands `frame` to NIO (and flushes when `flush`): to the channel's core when writes bypass the pipeline,
+    /// else to the next outbound handler.
+    private func send(_ frame: ByteBuffer, flush: Bool, context: ChannelHandlerContext) {
+        if let directChannel {
+            let core = directChannel._channelCore
+            core.write0(wrapOutboundOut(frame), promise: nil)
+            if flush { core.flush0() }
+        } else if flush {
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(frame), promise: nil)
+        }
+    }
+
+    /// The channel this handler writes to (the stored one when writes bypass the pipeline: no context walk).
+    private func channel(_ context: ChannelHandlerContext) -> any Channel {
+        directChannel ?? context.channel
     }
 
     /// Disconnects a client above the outbound hard limit (checked only when frames were `handedToNIO`: a held
-    /// frame touches no channel state), else schedules the tick's flush.
+    /// frame touches no channel state). The tick's flush was registered with its first frame.
     private func afterWrite(_ context: ChannelHandlerContext, handedToNIO: Bool) {
-        if handedToNIO && disconnectIfAboveHardLimit(context) { return }
-        guard !flushScheduled, let loopContext else { return }
-        flushScheduled = true
-        loopContext.flushAtEndOfTick(self)
+        if handedToNIO { _ = disconnectIfAboveHardLimit(context) }
+    }
+
+    /// Closes the connection when more than the outbound hard limit waits in the channel (the loop's end-of-tick
+    /// flush calls this for a channel it wrote to directly); returns whether it did.
+    @discardableResult
+    func disconnectIfAboveHardLimit() -> Bool {
+        guard let context else { return false }
+        return disconnectIfAboveHardLimit(context)
     }
 
     /// Closes the connection when more than the outbound hard limit waits in the channel; returns whether it did.
     private func disconnectIfAboveHardLimit(_ context: ChannelHandlerContext) -> Bool {
         // Only a channel above its high watermark can be above the hard limit: the common case costs one check.
-        guard let outboundHardLimit, !context.channel.isWritable,
-            let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
+        guard let outboundHardLimit, !channel(context).isWritable,
+            let buffered = try? channel(context).syncOptions?.getOption(.bufferedWritableBytes), buffered > outboundHardLimit
         else { return false }
         // The client does not read: a close frame would never get through, so drop the connection.
-        heldFrame = nil
+        dropHeldFrame()
         slowConsumer = true
         closing = true
         context.close(promise: nil)
         return true
     }
 
-    /// Flushes what the tick wrote (called by the loop's ``EngineLoopContext`` when the tick ends): the held
-    /// frame and the flush in one pass through the pipeline.
-    func flushNow() {
-        flushScheduled = false
-        guard let context else {
-            heldFrame = nil
-            return
-        }
+    /// Flushes what the tick wrote (called by the loop's ``EngineLoopContext`` when the tick ends, for a handler
+    /// that writes through the pipeline): the held frame and the flush in one pass through the pipeline.
+    func flushNow(heldFrame: ByteBuffer?) {
+        guard let context else { return }
         if let frame = heldFrame {
-            heldFrame = nil
-            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            send(frame, flush: true, context: context)
             _ = disconnectIfAboveHardLimit(context)
         } else {
             context.flush()

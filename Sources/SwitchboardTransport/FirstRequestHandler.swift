@@ -19,12 +19,16 @@ final class FirstRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     let router: HTTPRouter
     let logger: Logger
+    /// Whether this handler is the only one of the connection (no TLS or other handler in front of it): the
+    /// WebSocket handler it installs may then write straight to the channel's core.
+    let isOnlyHandler: Bool
     /// The bytes read so far while the head is incomplete.
     private var held: ByteBuffer?
 
-    init(router: HTTPRouter, logger: Logger) {
+    init(router: HTTPRouter, logger: Logger, isOnlyHandler: Bool = false) {
         self.router = router
         self.logger = logger
+        self.isOnlyHandler = isOnlyHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -69,7 +73,8 @@ final class FirstRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         // Not flushed: the open packet written next leaves in the same send().
         context.write(wrapOutboundOut(response), promise: nil)
         do {
-            let handler = try RoutingWebSocketUpgrader.addEngineWebSocketHandlers(channel: channel, server: server, request: head)
+            let handler = try RoutingWebSocketUpgrader.addEngineWebSocketHandlers(
+                channel: channel, server: server, request: head, writesBypassPipeline: isOnlyHandler)
             server.webSocketUpgraded(head, handler: handler, channel: channel, isSecure: false)
         } catch {
             logger.debug("WebSocket setup failed", metadata: ["error": "\(error)"])

@@ -38,7 +38,8 @@ public final class HTTPServer: Service, Sendable {
     /// Set ready once listening, not ready as soon as shutdown begins (for a `/readyz` route).
     public let readiness: ServerReadiness
     private let state = NIOLockedValueBox(State.idle)
-    private let connections = NIOLockedValueBox([ObjectIdentifier: any Channel]())
+    /// The open connections (closed at the end of ``stop()``).
+    let connections = NIOLockedValueBox([ObjectIdentifier: any Channel]())
 
     /// Creates a server; nothing is bound before ``start()`` or ``run()``.
     public init(
@@ -77,7 +78,9 @@ public final class HTTPServer: Service, Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // On the listening socket only (also NIO's default): Linux copies it to every accepted socket, so a
+            // child option would cost a `setsockopt` per connection for nothing.
+            .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // Each connection keeps its receive buffer between reads (NIO pools it per channel): start it at
             // 512 bytes, not NIO's 2 048, so an idle WebSocket holds 1.5 KB less; bigger reads still grow it.
@@ -88,7 +91,9 @@ public final class HTTPServer: Service, Sendable {
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
                     try security?.configure(channel)
-                    try Self.configure(channel: channel, router: router, isSecure: security?.isSecure ?? false, logger: logger)
+                    try Self.configure(
+                        channel: channel, router: router, isSecure: security?.isSecure ?? false, logger: logger,
+                        hasSecurityHandlers: security != nil)
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
@@ -97,10 +102,14 @@ public final class HTTPServer: Service, Sendable {
         return channel.localAddress?.port ?? port
     }
 
-    static func configure(channel: any Channel, router: HTTPRouter, isSecure: Bool, logger: Logger) throws {
+    /// Adds the connection's first handlers; `hasSecurityHandlers`: a ``TransportSecurity`` added handlers before.
+    static func configure(
+        channel: any Channel, router: HTTPRouter, isSecure: Bool, logger: Logger, hasSecurityHandlers: Bool = false
+    ) throws {
         if !isSecure, !router.engineServers.isEmpty {
             // Engine.IO WebSocket handshakes skip the HTTP pipeline; other requests get it on their first bytes.
-            try channel.pipeline.syncOperations.addHandler(FirstRequestHandler(router: router, logger: logger))
+            try channel.pipeline.syncOperations.addHandler(
+                FirstRequestHandler(router: router, logger: logger, isOnlyHandler: !hasSecurityHandlers))
             return
         }
         try configureHTTP(channel: channel, router: router, isSecure: isSecure, logger: logger, upgrades: true)

@@ -90,9 +90,10 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
 
     /// Adds the Engine.IO WebSocket handler of `server` (it reads frames itself) behind the last handler of `channel`
     /// (on its loop), and sets its write-buffer water marks; the caller then passes the handler to
-    /// `server.webSocketUpgraded`.
+    /// `server.webSocketUpgraded`. `writesBypassPipeline`: no outbound handler is (or will be) in front of the new
+    /// ones, so the handler may write to the channel's core directly.
     static func addEngineWebSocketHandlers(
-        channel: any Channel, server: EngineServer, request: HTTPRequestHead
+        channel: any Channel, server: EngineServer, request: HTTPRequestHead, writesBypassPipeline: Bool = false
     ) throws -> EngineWebSocketHandler {
         let limits = server.configuration.limits
         // Above the soft limit the channel is not writable (volatile packets are dropped).
@@ -104,7 +105,7 @@ struct RoutingWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
             deflate: negotiateDeflate(request, server: server).map {
                 ($0.configuration, server.configuration.compression.perMessageDeflateThreshold ?? 0)
             },
-            loopContext: server.loopContext(for: channel.eventLoop))
+            loopContext: server.loopContext(for: channel.eventLoop), writesBypassPipeline: writesBypassPipeline)
         try channel.pipeline.syncOperations.addHandler(handler)
         return handler
     }

@@ -19,6 +19,11 @@ struct TickBatch<Element> {
         return pending.count == 1
     }
 
+    /// Changes the element at `index` (as counted from the tick's first ``add(_:)``, 0-based) of the current tick.
+    mutating func modify<Result>(at index: Int, _ body: (inout Element) -> Result) -> Result {
+        body(&pending[index])
+    }
+
     /// The elements of the tick, in arrival order; the batch is empty afterwards, and elements added while
     /// the caller works through the returned ones belong to the next tick. Hand the array back with
     /// ``recycle(_:)`` to keep its storage.

@@ -94,22 +94,3 @@ struct EngineHandshakeTests {
         #expect(EngineRequestValidation.percentDecode("%E2%9C%93") == "✓")
     }
 }
-
-@Suite("Random identifiers from one draw of 16 bytes")
-struct RandomIdentifierTests {
-    @Test func identifiersAre20URLSafeCharactersAndDiffer() {
-        let ids = (0..<200).map { _ in RandomIdentifier.make() }
-        let alphabet = Set(RandomIdentifier.alphabet)
-        for id in ids {
-            #expect(id.utf8.count == 20)
-            #expect(id.utf8.allSatisfy { alphabet.contains($0) })
-        }
-        #expect(Set(ids).count == ids.count)
-    }
-
-    @Test func thePairGivesTwoDistinctDrawsThenKeepsDrawing() {
-        var generator = SystemRandomPair()
-        let draws = (0..<4).map { _ in generator.next() }
-        #expect(Set(draws).count == 4, "four 64-bit draws collide with negligible probability")
-    }
-}

@@ -65,6 +65,34 @@ import Testing
         #expect(query == ["a": "1", "b": "x y z", "c": "", "d": "€"])
         #expect(EngineRequestValidation.parseQuery(ofTarget: "/p").query.isEmpty)
     }
+
+    @Test func oneValueIsLookedUpAsTheDictionaryWouldGiveIt() {
+        let targets = [
+            "/socket.io/?EIO=4&transport=websocket", "/socket.io/?EIO=4&transport=websocket&sid=abc",
+            "/?sid=first&sid=second", "/?s%69d=escaped+name&sid=later", "/?sid", "/?sid=a%20b", "/no-query", "/?&&sid=&x",
+            "/?sidx=1&xsid=2",
+        ]
+        for target in targets {
+            for name in ["sid", "EIO", "transport", "x", "missing"] {
+                #expect(
+                    EngineRequestValidation.queryValue(named: name, inTarget: target)
+                        == EngineRequestValidation.parseQuery(ofTarget: target).query[name], "\(name) in \(target)")
+            }
+        }
+        #expect(EngineRequestValidation.queryValue(named: "sid", inTarget: "/?s%69d=escaped+name&sid=later") == "escaped name")
+    }
+
+    @Test func queryParsingEdgeCases() {
+        let parse = { EngineRequestValidation.parseQuery(ofTarget: $0).query }
+        #expect(parse("/?&&a=1&&") == ["a": "1"], "empty pairs are skipped")
+        #expect(parse("/?") == [:])
+        #expect(parse("/?=x&a=b=c") == ["": "x", "a": "b=c"], "the first = splits; an empty name is kept")
+        #expect(parse("/?a=%zz&b=%4&c=50%") == ["a": "%zz", "b": "%4", "c": "50%"], "bad escapes stay as they are")
+        #expect(parse("/?k%3D=v%26w&%2B=+") == ["k=": "v&w", "+": " "], "escaped separators are not separators")
+        #expect(parse("/?é=ü&bad=%FF") == ["é": "ü", "bad": "\u{FFFD}"], "raw UTF-8 kept; invalid bytes replaced")
+        #expect(EngineRequestValidation.parseQuery(ofTarget: "/a/b?x=1?y").path == "/a/b")
+        #expect(parse("/a/b?x=1?y") == ["x": "1?y"])
+    }
 }
 
 @Suite struct EngineConfigurationTests {
@@ -110,5 +138,29 @@ import Testing
         #expect(headers.first { $0.name == "Access-Control-Allow-Methods" }?.value == "GET,POST")
         #expect(headers.first { $0.name == "Access-Control-Allow-Headers" }?.value == "x-a,x-b")
         #expect(headers.first { $0.name == "Access-Control-Max-Age" }?.value == "600")
+    }
+}
+
+@Suite("The open packet and JSON quoting")
+struct EngineOpenPacketTests {
+    @Test func theBodyFromAPrecomputedSuffixIsTheFullBody() {
+        let configuration = EngineConfiguration(pingInterval: 25_000, pingTimeout: 20_000)
+        for transport in [EngineTransportKind.polling, .websocket] {
+            let upgrades = configuration.upgrades(from: transport)
+            let suffix = EngineOpenPacket.suffix(upgrades: upgrades, configuration: configuration)
+            #expect(
+                EngineOpenPacket.json(sid: "AbC-_09xyzAbC-_09xyz", suffix: suffix)
+                    == EngineOpenPacket.json(sid: "AbC-_09xyzAbC-_09xyz", upgrades: upgrades, configuration: configuration))
+        }
+        #expect(
+            EngineOpenPacket.json(sid: "s", suffix: EngineOpenPacket.suffix(upgrades: [], configuration: configuration))
+                == "{\"sid\":\"s\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}")
+    }
+
+    @Test func quotingEscapesOnlyWhatJSONRequires() {
+        #expect(JSONString.quote("plain id-_09 é") == "\"plain id-_09 é\"")
+        #expect(JSONString.quote("") == "\"\"")
+        #expect(JSONString.quote("a\"b\\c") == "\"a\\\"b\\\\c\"")
+        #expect(JSONString.quote("l1\nl2\r\t\u{01}") == "\"l1\\nl2\\r\\t\\u0001\"")
     }
 }

@@ -44,4 +44,16 @@ struct TickBatchTests {
         }
         #expect(batch.isEmpty)
     }
+
+    @Test func anElementOfTheCurrentTickCanBeChangedByItsIndex() {
+        var batch = TickBatch<Int>()
+        _ = batch.add(10)
+        _ = batch.add(20)
+        let old = batch.modify(at: 1) { value in
+            defer { value = 21 }
+            return value
+        }
+        #expect(old == 20)
+        #expect(batch.takeAll() == [10, 21])
+    }
 }

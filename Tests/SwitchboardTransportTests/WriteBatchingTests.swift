@@ -27,9 +27,12 @@ struct WriteBatchingTests {
         OutboundEngineMessage(text: ByteBuffer(string: text))
     }
 
-    func makeChannel(loop: EmbeddedEventLoop, context: EngineLoopContext?) throws -> (EmbeddedChannel, FlushCounter, EngineWebSocketHandler) {
+    func makeChannel(
+        loop: EmbeddedEventLoop, context: EngineLoopContext?, writesBypassPipeline: Bool = false
+    ) throws -> (EmbeddedChannel, FlushCounter, EngineWebSocketHandler) {
         let counter = FlushCounter()
-        let handler = try EngineWebSocketHandler(maxMessageSize: 1_000, outboundHardLimit: nil, loopContext: context)
+        let handler = try EngineWebSocketHandler(
+            maxMessageSize: 1_000, outboundHardLimit: nil, loopContext: context, writesBypassPipeline: writesBypassPipeline)
         let channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addHandler(counter)
         try channel.pipeline.syncOperations.addHandler(handler)
@@ -115,4 +118,58 @@ struct WriteBatchingTests {
         #expect(Array(frame.readableBytesView) == [0x81, 0x01, UInt8(ascii: "2")])
         _ = try channel.finish()
     }
+
+    @Test func framesThatBypassThePipelineReachTheChannelInOrderWithOneFlushPerTick() throws {
+        let loop = EmbeddedEventLoop()
+        let (channel, counter, handler) = try makeChannel(loop: loop, context: nil, writesBypassPipeline: true)
+        handler.write([Self.message("a")])
+        handler.write([Self.message("b"), Self.message("c")])
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "nothing is flushed before the tick ends")
+        loop.run()
+        #expect(counter.writes == 0 && counter.flushes == 0, "no outbound handler sees the frames")
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("a").webSocketFrame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("b").webSocketFrame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("c").webSocketFrame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        handler.write([Self.message("d")])
+        loop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("d").webSocketFrame)
+        _ = try channel.finish()
+    }
+
+    @Test func aHeldFrameThatBypassesThePipelineLeavesBeforeTheCloseFrame() throws {
+        let loop = EmbeddedEventLoop()
+        let (channel, _, handler) = try makeChannel(loop: loop, context: nil, writesBypassPipeline: true)
+        handler.write([Self.message("last words")])
+        handler.close()
+        loop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("last words").webSocketFrame)
+        let close = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(close.getInteger(at: close.readerIndex, as: UInt8.self) == 0x88)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try? channel.finish()
+    }
+
+    @Test func connectionsThatBypassThePipelineShareTheLoopsEndOfTickFlush() throws {
+        let loop = EmbeddedEventLoop()
+        let context = EngineLoopContext(eventLoop: loop, metrics: nil, now: 0)
+        let first = try makeChannel(loop: loop, context: context, writesBypassPipeline: true)
+        let second = try makeChannel(loop: loop, context: context, writesBypassPipeline: true)
+        first.2.write([Self.message("1a")])
+        second.2.write([Self.message("2a")])
+        first.2.write([Self.message("1b")])
+        #expect(try first.0.readOutbound(as: ByteBuffer.self) == nil)
+        loop.run()
+        #expect(try first.0.readOutbound(as: ByteBuffer.self) == Self.message("1a").webSocketFrame)
+        #expect(try first.0.readOutbound(as: ByteBuffer.self) == Self.message("1b").webSocketFrame)
+        #expect(try second.0.readOutbound(as: ByteBuffer.self) == Self.message("2a").webSocketFrame)
+        #expect(try second.0.readOutbound(as: ByteBuffer.self) == nil)
+        second.2.write([Self.message("2b")])
+        loop.run()
+        #expect(try second.0.readOutbound(as: ByteBuffer.self) == Self.message("2b").webSocketFrame)
+        #expect(try first.0.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try first.0.finish()
+        _ = try second.0.finish()
+    }
 }
+

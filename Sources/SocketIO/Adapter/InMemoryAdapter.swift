@@ -12,9 +12,10 @@ import SwitchboardJSON
 public final class InMemoryAdapter: SocketIOAdapter {
     struct Rooms {
         /// room → socket ids (a socket's own room has one member: no set of its own, see ``CompactStringSet``)
-        var members: [String: CompactStringSet] = [:]
+        /// (Keys carry their hash, see ``HashedString``: a lookup among thousands of own rooms reads no other key's text.)
+        var members: [HashedString: CompactStringSet] = [:]
         /// socket id → rooms (usually only its own)
-        var roomsOfSocket: [String: CompactStringSet] = [:]
+        var roomsOfSocket: [HashedString: CompactStringSet] = [:]
         /// room → its connected local sockets grouped per event loop (large rooms only)
         var recipients = RoomRecipientCache<LocalSocketDirectory.Groups>()
     }
@@ -31,9 +32,10 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// Adds the socket to the rooms.
     public func addAll(_ socketID: String, rooms newRooms: Set<String>) {
+        let socketKey = HashedString(socketID)
         rooms.withLockedValue { state in
-            state.roomsOfSocket[socketID, default: .empty].formUnion(newRooms)
-            for room in newRooms where state.members[room, default: .empty].insert(socketID) {
+            state.roomsOfSocket[socketKey, default: .empty].formUnion(newRooms)
+            for room in newRooms where state.members[HashedString(room), default: .empty].insert(socketID) {
                 state.recipients.invalidate(room)
             }
         }
@@ -42,24 +44,26 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Removes the socket from one room; empty rooms are forgotten.
     public func del(_ socketID: String, room: String) {
         rooms.withLockedValue { state in
-            state.roomsOfSocket[socketID]?.remove(room)
+            state.roomsOfSocket[HashedString(socketID)]?.remove(room)
             Self.removeMember(socketID, from: room, in: &state)
         }
     }
 
     /// Removes the socket from every room.
     public func delAll(_ socketID: String) {
+        let socketKey = HashedString(socketID)
         rooms.withLockedValue { state in
-            guard let socketRooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return }
+            guard let socketRooms = state.roomsOfSocket.removeValue(forKey: socketKey) else { return }
             socketRooms.forEach { room in Self.removeMember(socketID, from: room, in: &state) }
         }
     }
 
     private static func removeMember(_ socketID: String, from room: String, in state: inout Rooms) {
         // In place: copying the member set out would copy every member on each leave.
-        guard state.members[room]?.remove(socketID) == true else { return }
+        let key = HashedString(room)
+        guard state.members[key]?.remove(socketID) == true else { return }
         state.recipients.invalidate(room)
-        if state.members[room]?.isEmpty == true { state.members[room] = nil }
+        if state.members[key]?.isEmpty == true { state.members[key] = nil }
     }
 
     /// Encodes `packet` once and delivers it to the local sockets selected by `options`.
@@ -110,7 +114,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         let directory = context.directory
         // Lock order: the rooms, then the directory (the directory never calls back into the adapter).
         return rooms.withLockedValue { state in
-            guard let members = state.members[room] else { return LocalSocketDirectory.group([]) }
+            guard let members = state.members[HashedString(room)] else { return LocalSocketDirectory.group([]) }
             if members.count >= state.recipients.minimumMembers,
                 let cached = state.recipients.value(for: room, generation: directory.generation)
             {
@@ -138,13 +142,13 @@ public final class InMemoryAdapter: SocketIOAdapter {
         rooms.withLockedValue { state in
             var excluded = Set<String>()
             for room in options.except {
-                state.members[room]?.forEach { excluded.insert($0) }
+                state.members[HashedString(room)]?.forEach { excluded.insert($0) }
             }
             if options.rooms.isEmpty {
-                if excluded.isEmpty { return Array(state.roomsOfSocket.keys) }
-                return state.roomsOfSocket.keys.filter { !excluded.contains($0) }
+                if excluded.isEmpty { return state.roomsOfSocket.keys.map(\.string) }
+                return state.roomsOfSocket.keys.compactMap { excluded.contains($0.string) ? nil : $0.string }
             }
-            if options.rooms.count == 1, let members = state.members[options.rooms.first!] {
+            if options.rooms.count == 1, let members = state.members[HashedString(options.rooms.first!)] {
                 // Arrays, not sets: no rehashing of every member on the hot path.
                 if excluded.isEmpty { return members.array }
                 var selected: [String] = []
@@ -154,7 +158,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
             }
             var selected = Set<String>()
             for room in options.rooms {
-                state.members[room]?.forEach { member in if !excluded.contains(member) { selected.insert(member) } }
+                state.members[HashedString(room)]?.forEach { member in if !excluded.contains(member) { selected.insert(member) } }
             }
             return Array(selected)
         }
@@ -167,12 +171,13 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// The rooms of a local socket, or `nil` if it is unknown.
     public func socketRooms(_ socketID: String) -> Set<String>? {
-        rooms.withLockedValue { $0.roomsOfSocket[socketID]?.set }
+        let key = HashedString(socketID)
+        return rooms.withLockedValue { $0.roomsOfSocket[key]?.set }
     }
 
     /// The rooms that have at least one member.
     public var allRooms: Set<String> {
-        rooms.withLockedValue { Set($0.members.keys) }
+        rooms.withLockedValue { Set($0.members.keys.lazy.map(\.string)) }
     }
 
     // MARK: Server-side socket management (this process only)

@@ -10,7 +10,8 @@ final class LocalSocketDirectory: Sendable {
     typealias Groups = RecipientGroups<any EventLoop, SocketIOSocket>
 
     private struct Table {
-        var sockets: [String: SocketIOSocket] = [:]
+        /// By id (keys carry their hash: see ``HashedString``).
+        var sockets: [HashedString: SocketIOSocket] = [:]
         /// Incremented on every insert and removal (cached room recipients built at an older one are stale).
         var generation: UInt64 = 0
     }
@@ -28,20 +29,23 @@ final class LocalSocketDirectory: Sendable {
     }
 
     func insert(_ socket: SocketIOSocket) {
+        let key = HashedString(socket.id)
         table.withLockedValue {
-            $0.sockets[socket.id] = socket
+            $0.sockets[key] = socket
             $0.generation &+= 1
         }
     }
 
     func remove(_ id: String) {
+        let key = HashedString(id)
         table.withLockedValue {
-            if $0.sockets.removeValue(forKey: id) != nil { $0.generation &+= 1 }
+            if $0.sockets.removeValue(forKey: key) != nil { $0.generation &+= 1 }
         }
     }
 
     func socket(_ id: String) -> SocketIOSocket? {
-        table.withLockedValue { $0.sockets[id] }
+        let key = HashedString(id)
+        return table.withLockedValue { $0.sockets[key] }
     }
 
     /// The number of inserts and removals so far.
@@ -52,12 +56,13 @@ final class LocalSocketDirectory: Sendable {
 
     var isEmpty: Bool { table.withLockedValue { $0.sockets.isEmpty } }
 
-    var allIDs: [String] { table.withLockedValue { Array($0.sockets.keys) } }
+    var allIDs: [String] { table.withLockedValue { $0.sockets.keys.map(\.string) } }
 
     var all: [SocketIOSocket] { table.withLockedValue { Array($0.sockets.values) } }
 
     func sockets(_ ids: some Sequence<String>) -> [SocketIOSocket] {
-        table.withLockedValue { table in ids.compactMap { table.sockets[$0] } }
+        let keys = ids.map(HashedString.init)
+        return table.withLockedValue { table in keys.compactMap { table.sockets[$0] } }
     }
 
     /// The connected sockets among `ids`, grouped per event loop, and the generation they were found at.
@@ -66,7 +71,7 @@ final class LocalSocketDirectory: Sendable {
             var found: [SocketIOSocket] = []
             found.reserveCapacity(ids.count)
             for id in ids {
-                if let socket = table.sockets[id] { found.append(socket) }
+                if let socket = table.sockets[HashedString(id)] { found.append(socket) }
             }
             return (Self.group(found), table.generation)
         }

@@ -22,7 +22,8 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
     private var state = ClientStateMachine()
     /// The connected sockets by namespace (those the state machine holds as `.connected`).
     private var sockets = SmallStringMap<SocketIOSocket>()
-    private var connectTimeout: Scheduled<Void>?
+    /// This loop's connect-timeout timer, which holds this client until it joins a namespace or closes.
+    private let connectTimer: ConnectTimeoutTimer
     /// Made when needed (a stateless value): not stored, so each client is 32 bytes smaller.
     private var allocator: ByteBufferAllocator { ByteBufferAllocator() }
 
@@ -33,15 +34,19 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
             maximumAttachments: server.configuration.maximumAttachments,
             parser: server.configuration.jsonParser
         )
+        self.connectTimer = server.connectTimers.timer(for: connection.eventLoop)
     }
 
     /// Starts the connect timeout. On loop.
     func start() {
-        connectTimeout = connection.eventLoop.scheduleTask(in: server.configuration.connectTimeout) { [self] in
-            guard state.connectTimeoutFired() else { return }
-            logger.debug("no namespace joined before the connect timeout; closing")
-            connection.close()
-        }
+        connectTimer.start(self)
+    }
+
+    /// The connect timeout passed before a namespace was joined. On loop.
+    func connectTimeoutFired() {
+        guard state.connectTimeoutFired() else { return }
+        logger.debug("no namespace joined before the connect timeout; closing")
+        connection.close()
     }
 
     // MARK: EngineConnectionDelegate
@@ -63,7 +68,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
 
     func engineConnection(_ connection: any EngineConnection, didCloseWith reason: EngineCloseReason) {
         connection.eventLoop.assertInEventLoop()
-        connectTimeout?.cancel()
+        connectTimer.cancel(self)
         if state.engineClosed() {
             closeSockets(reason: SocketIODisconnectReason(reason))
         }
@@ -153,10 +158,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
             socket.close(reason: .transportClose)  // never connected: only marks it closed
             namespace.adapter.delAll(socket.id)
         case .open(let cancelConnectTimeout):
-            if cancelConnectTimeout {
-                connectTimeout?.cancel()
-                connectTimeout = nil
-            }
+            if cancelConnectTimeout { connectTimer.cancel(self) }
             sockets[namespace.name] = socket
             socket.open()
             namespace.fireConnection(socket)
@@ -184,7 +186,7 @@ final class SocketIOClientConnection: EngineConnectionDelegate, @unchecked Senda
         connection.eventLoop.assertInEventLoop()
         let namespaces = state.connectedNamespaces
         guard state.closeRequested() else { return }
-        connectTimeout?.cancel()
+        connectTimer.cancel(self)
         if notifyClients {
             for name in namespaces { send(SocketIOPacket(type: .disconnect, namespace: name)) }
         }

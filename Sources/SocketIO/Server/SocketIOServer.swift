@@ -60,6 +60,8 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
     let metrics: SocketIOMetrics
     /// Per-loop outboxes that batch a tick's cross-loop broadcasts and emits into one hop per loop.
     let loopHops = LoopHopOutboxes()
+    /// One connect-timeout timer per event loop (see ``ConnectDeadlines``).
+    let connectTimers: ConnectTimeoutTimers
     private let namespaces: NIOLockedValueBox<Namespaces>
     private let clients = NIOLockedValueBox(Clients())
 
@@ -80,6 +82,7 @@ public final class SocketIOServer: EngineServerDelegate, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.metrics = SocketIOMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory)
+        self.connectTimers = ConnectTimeoutTimers(timeout: configuration.connectTimeout)
         let main = SocketIONamespace(name: "/", configuration: configuration)
         self.namespaces = NIOLockedValueBox(Namespaces(byName: ["/": main]))
     }

@@ -40,9 +40,10 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     struct LoopState {
         var phase: Phase = .connecting
+        /// Next to `phase`: both are read for every broadcast delivery.
+        var outgoingHandlers: [(id: SocketIOListenerID, handler: OutgoingEventHandler)] = []
         var handlers = SmallStringMap<StoredEventHandler>()
         var anyHandlers: [(id: SocketIOListenerID, handler: AnyEventHandler)] = []
-        var outgoingHandlers: [(id: SocketIOListenerID, handler: OutgoingEventHandler)] = []
         var packetMiddlewares: [PacketMiddleware] = []
         var errorHandlers: [ErrorHandler] = []
         var rateLimiter: TokenBucket?
@@ -71,6 +72,13 @@ public final class SocketIOSocket: @unchecked Sendable {
         var nextListenerID = 0
     }
 
+    // The fields a broadcast delivery reads come first (`eventLoop`, `engineConnection`, `loopState`'s phase and
+    // outgoing handlers): a fan-out touches each socket once per broadcast, and they then share a cache line.
+    /// The event loop the socket lives on (kept here: broadcasts read it for every recipient).
+    public let eventLoop: any EventLoop
+    /// The underlying Engine.IO connection.
+    public let engineConnection: any EngineConnection
+    private var loopState = LoopState()
     /// The socket id: 20 random URL-safe characters, also the name of the socket's own room.
     public let id: String
     /// The namespace the socket belongs to.
@@ -86,10 +94,6 @@ public final class SocketIOSocket: @unchecked Sendable {
         return logger
     }
 
-    /// The event loop the socket lives on (kept here: broadcasts read it for every recipient).
-    public let eventLoop: any EventLoop
-    /// The underlying Engine.IO connection.
-    public let engineConnection: any EngineConnection
     /// Whether this socket took over a disconnected session (connection state recovery): same id, rooms
     /// and ``data``, missed events replayed.
     public let recovered: Bool
@@ -98,7 +102,6 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// The session this socket recovers, consumed by ``open()``.
     private var restoredSession: SocketIORecoveredSession?
     let client: SocketIOClientConnection
-    private var loopState = LoopState()
     private let shared = NIOLockedValueBox(SharedState())
 
     init(
@@ -402,7 +405,10 @@ public final class SocketIOSocket: @unchecked Sendable {
         let handlers = loopState.disconnectHandlers
         loopState = LoopState(phase: .disconnected)
         for handler in handlers { handler(self, reason) }
-        logger.debug("socket disconnected", metadata: ["socket.reason": "\(reason)"])
+        // Checked first: the `logger` getter builds a metadata dictionary even when debug is off.
+        if client.server.logger.logLevel <= .debug {
+            logger.debug("socket disconnected", metadata: ["socket.reason": "\(reason)"])
+        }
     }
 
     /// Handles a decoded packet addressed to this socket's namespace. On loop.
