@@ -12,17 +12,13 @@ protocol TimerWheelOwner: AnyObject {
 
 /// The deadlines of many owners (sessions) of one event loop, in slots of `granularity` milliseconds. Pure.
 ///
-/// Arming, re-arming and disarming are O(1) (the owner remembers its slot and index), where a priority queue
-/// searches linearly to cancel. Removal leaves an empty entry (a tombstone) in the slot instead of moving
-/// another owner into its place, so it touches no second owner (a heartbeat's pong re-arms its session while
-/// thousands of others sit cold in the same slots); the slot drops its tombstones when its tick is expired,
-/// and a tombstone at a slot's end is dropped at once. A deadline fires at the
+/// Arming, re-arming and disarming are O(1) (the owner remembers its slot and index; removal swaps the
+/// slot's last entry in), where a priority queue searches linearly to cancel. A deadline fires at the
 /// first slot boundary at or after it: never early, at most `granularity` late. Deadlines beyond one turn
 /// of the wheel (`slotCount × granularity`) wait in their slot for later turns.
 struct TimerWheel<Owner: TimerWheelOwner> {
     struct Entry {
-        /// `nil` once disarmed (a tombstone, skipped and dropped by ``expire(now:)``).
-        var owner: Owner?
+        let owner: Owner
         /// The slot boundary (in `granularity` units) at which the entry is due.
         let tick: Int64
     }
@@ -79,37 +75,27 @@ struct TimerWheel<Owner: TimerWheelOwner> {
         var tick = cursor
         while tick <= last {
             let slot = Int(tick % Int64(slots.count))
-            if slots[slot].allSatisfy({ $0.tick <= nowTick || $0.owner == nil }) {
-                let dueBefore = due.count
+            if slots[slot].allSatisfy({ $0.tick <= nowTick }) {
                 // The common case (every entry of the slot is of this turn): empty the slot in one pass.
                 for entry in slots[slot] {
-                    guard let owner = entry.owner else { continue }
-                    owner.timerWheelPosition = nil
-                    due.append(owner)
+                    entry.owner.timerWheelPosition = nil
+                    due.append(entry.owner)
                 }
-                count -= due.count - dueBefore
+                count -= slots[slot].count
                 slots[slot].removeAll(keepingCapacity: true)
                 tick += 1
                 continue
             }
-            // Entries of later turns stay (moved to the front, their owners told); due ones fire, tombstones go.
-            var kept = 0
-            for index in slots[slot].indices {
+            var index = 0
+            while index < slots[slot].count {
                 let entry = slots[slot][index]
-                guard let owner = entry.owner else { continue }
                 if entry.tick <= nowTick {
-                    owner.timerWheelPosition = nil
-                    count -= 1
-                    due.append(owner)
+                    due.append(entry.owner)
+                    remove(at: TimerWheelPosition(slot: slot, index: index))
                 } else {
-                    if kept != index {
-                        slots[slot][kept] = entry
-                        owner.timerWheelPosition = TimerWheelPosition(slot: slot, index: kept)
-                    }
-                    kept += 1
+                    index += 1
                 }
             }
-            slots[slot].removeLast(slots[slot].count - kept)
             tick += 1
         }
         cursor = nowTick + 1
@@ -122,7 +108,7 @@ struct TimerWheel<Owner: TimerWheelOwner> {
         var earliest: Int64?
         for offset in 0..<Int64(slots.count) {
             let slot = Int((cursor + offset) % Int64(slots.count))
-            for entry in slots[slot] where entry.owner != nil && (earliest == nil || entry.tick < earliest!) {
+            for entry in slots[slot] where earliest == nil || entry.tick < earliest! {
                 earliest = entry.tick
             }
             // An entry of this turn is the earliest there can be.
@@ -131,11 +117,16 @@ struct TimerWheel<Owner: TimerWheelOwner> {
         return earliest
     }
 
-    /// Leaves a tombstone at `position`; trailing tombstones are dropped at once.
     private mutating func remove(at position: TimerWheelPosition) {
-        slots[position.slot][position.index].owner?.timerWheelPosition = nil
-        slots[position.slot][position.index].owner = nil
-        while slots[position.slot].last.map({ $0.owner == nil }) == true { slots[position.slot].removeLast() }
+        let removed = slots[position.slot][position.index].owner
+        let lastIndex = slots[position.slot].count - 1
+        if position.index != lastIndex {
+            let moved = slots[position.slot][lastIndex]
+            slots[position.slot][position.index] = moved
+            moved.owner.timerWheelPosition = position
+        }
+        slots[position.slot].removeLast()
+        removed.timerWheelPosition = nil
         count -= 1
     }
 }
