@@ -95,9 +95,10 @@ struct WriteBatchingTests {
         _ = try channel.finish()
     }
 
-    @Test func aHeldFrameLeavesBeforeTheCloseFrame() throws {
+    @Test(arguments: [false, true])
+    func aHeldFrameLeavesBeforeTheCloseFrame(writesBypassPipeline: Bool) throws {
         let loop = EmbeddedEventLoop()
-        let (channel, _, handler) = try makeChannel(loop: loop, context: nil)
+        let (channel, _, handler) = try makeChannel(loop: loop, context: nil, writesBypassPipeline: writesBypassPipeline)
         handler.write([Self.message("last words")])
         handler.close()
         loop.run()
@@ -135,19 +136,6 @@ struct WriteBatchingTests {
         loop.run()
         #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("d").webSocketFrame)
         _ = try channel.finish()
-    }
-
-    @Test func aHeldFrameThatBypassesThePipelineLeavesBeforeTheCloseFrame() throws {
-        let loop = EmbeddedEventLoop()
-        let (channel, _, handler) = try makeChannel(loop: loop, context: nil, writesBypassPipeline: true)
-        handler.write([Self.message("last words")])
-        handler.close()
-        loop.run()
-        #expect(try channel.readOutbound(as: ByteBuffer.self) == Self.message("last words").webSocketFrame)
-        let close = try #require(try channel.readOutbound(as: ByteBuffer.self))
-        #expect(close.getInteger(at: close.readerIndex, as: UInt8.self) == 0x88)
-        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
-        _ = try? channel.finish()
     }
 
     @Test func connectionsThatBypassThePipelineShareTheLoopsEndOfTickFlush() throws {
