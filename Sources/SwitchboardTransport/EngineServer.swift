@@ -23,7 +23,7 @@ public final class EngineServer: Sendable {
     /// Read only when a request names a session that is not here (never on the path of local sessions).
     private let remoteRouterBox = NIOLockedValueBox<(any RemoteSessionRouter)?>(nil)
     /// One ``EngineLoopContext`` per event loop that has had a session or WebSocket (looked up once per connection).
-    private let loopContexts = NIOLockedValueBox<[ObjectIdentifier: EngineLoopContext]>([:])
+    private let loopContexts: PerEventLoop<EngineLoopContext>
     /// When to hand freed memory back to the system after many sessions ended (see ``MemoryTrimPolicy``).
     private let memoryTrim = NIOLockedValueBox(MemoryTrimPolicy())
     /// The open packet's body after the sid, for sessions opened on polling and on WebSocket (built once).
@@ -44,7 +44,9 @@ public final class EngineServer: Sendable {
         self.configuration = configuration
         self.delegate = delegate
         self.logger = logger
-        self.metrics = EngineMetrics(factory: metricsFactory)
+        let metrics = EngineMetrics(factory: metricsFactory)
+        self.metrics = metrics
+        self.loopContexts = PerEventLoop { EngineLoopContext(eventLoop: $0, metrics: metrics) }
         self.admission =
             configuration.limits.limitsAdmission ? NIOLockedValueBox(SessionAdmission(limits: configuration.limits)) : nil
         self.openPacketSuffixes = (
@@ -63,16 +65,9 @@ public final class EngineServer: Sendable {
     /// The number of open sessions.
     public var sessionCount: Int { sessions.withLockedValue { $0.count } }
 
-    /// The shared per-tick and timer state of `eventLoop`'s sessions and WebSockets. The context holds the loop
-    /// strongly, so its identifier cannot be reused by another loop while the entry exists.
+    /// The shared per-tick and timer state of `eventLoop`'s sessions and WebSockets, made on first use.
     func loopContext(for eventLoop: any EventLoop) -> EngineLoopContext {
-        let key = ObjectIdentifier(eventLoop)
-        return loopContexts.withLockedValue { contexts in
-            if let context = contexts[key] { return context }
-            let context = EngineLoopContext(eventLoop: eventLoop, metrics: metrics)
-            contexts[key] = context
-            return context
-        }
+        loopContexts.value(for: eventLoop)
     }
 
     /// Closes every session with `reason` (queued packets are flushed first where a transport allows).

@@ -1,3 +1,4 @@
+import EngineIO
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -41,20 +42,15 @@ final class ConnectTimeoutTimer: @unchecked Sendable {
 /// The connect timers of the event loops that serve a server's clients, one per loop, made on first use.
 final class ConnectTimeoutTimers: Sendable {
     let timeout: TimeAmount
-    private let timers = NIOLockedValueBox<[ObjectIdentifier: ConnectTimeoutTimer]>([:])
+    private let timers: PerEventLoop<ConnectTimeoutTimer>
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
+        self.timers = PerEventLoop { ConnectTimeoutTimer(eventLoop: $0, timeout: timeout) }
     }
 
-    /// `eventLoop`'s timer. The timer holds the loop strongly, so its identifier is not reused while the entry exists.
+    /// `eventLoop`'s timer.
     func timer(for eventLoop: any EventLoop) -> ConnectTimeoutTimer {
-        let key = ObjectIdentifier(eventLoop)
-        return timers.withLockedValue { timers in
-            if let timer = timers[key] { return timer }
-            let timer = ConnectTimeoutTimer(eventLoop: eventLoop, timeout: timeout)
-            timers[key] = timer
-            return timer
-        }
+        timers.value(for: eventLoop)
     }
 }
