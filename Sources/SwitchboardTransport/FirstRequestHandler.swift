@@ -44,8 +44,10 @@ final class FirstRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .other:
             installHTTPPipeline(context: context, input: bytes, refusal: nil)
         case .upgrade(let head, let key, let length):
-            let (path, query) = EngineRequestValidation.parseQuery(ofTarget: head.uri)
-            guard query["sid"] == nil, let server = router.engineServer(forPath: path) else {
+            // Only the path and `sid` are needed here: no query dictionary per connection.
+            guard EngineRequestValidation.queryValue(named: "sid", inTarget: head.uri) == nil,
+                let server = router.engineServer(forPath: EngineRequestValidation.path(ofTarget: head.uri))
+            else {
                 installHTTPPipeline(context: context, input: bytes, refusal: nil)
                 return
             }
