@@ -15,20 +15,6 @@ package enum RandomIdentifier {
         pool.withBytes(byteCount) { encode($0) }
     }
 
-    /// A new identifier from `generator`: two 64-bit draws give the 120 bits.
-    package static func make(using generator: inout some RandomNumberGenerator) -> String {
-        var bits = generator.next()
-        let more = generator.next()
-        return String(unsafeUninitializedCapacity: 20) { characters in
-            for index in 0..<20 {
-                if index == 10 { bits = more }
-                characters[index] = alphabet[Int(bits & 63)]
-                bits >>= 6
-            }
-            return 20
-        }
-    }
-
     /// The identifier spelled by 15 bytes: each 3 bytes, most significant bit first, give 4 characters (base64url
     /// without padding).
     package static func encode(_ bytes: UnsafeRawBufferPointer) -> String {

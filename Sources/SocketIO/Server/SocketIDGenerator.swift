@@ -3,8 +3,4 @@ import EngineIO
 /// Random socket ids: 120 random bits as 20 URL-safe base64 characters (`A–Z a–z 0–9 - _`).
 enum SocketIDGenerator {
     static func next() -> String { RandomIdentifier.make() }
-
-    static func next(using generator: inout some RandomNumberGenerator) -> String {
-        RandomIdentifier.make(using: &generator)
-    }
 }
